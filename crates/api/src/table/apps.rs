@@ -9,18 +9,19 @@ use super::format::{
     container_cells, format_label_selector, format_labels, get, int_at, map_at, selector_string,
     str_at,
 };
-use super::{age_cell, name_cell, Column, Printer, AGE, CONTAINERS, IMAGES, NAME};
+use super::{
+    age_cell, name_cell, CellsFn, Column, ColumnsFn, Printer, AGE, CONTAINERS, IMAGES, NAME,
+};
 
 pub(super) fn printer(kind: &str) -> Option<Printer> {
-    let (columns, cells): (fn() -> Vec<Column>, fn(&Value, DateTime<Utc>) -> Vec<Value>) =
-        match kind {
-            "Deployment" => (deployment_columns, deployment_cells),
-            "ReplicaSet" => (replica_set_columns, replica_set_cells),
-            "StatefulSet" => (stateful_set_columns, stateful_set_cells),
-            "DaemonSet" => (daemon_set_columns, daemon_set_cells),
-            "ControllerRevision" => (controller_revision_columns, controller_revision_cells),
-            _ => return None,
-        };
+    let (columns, cells): (ColumnsFn, CellsFn) = match kind {
+        "Deployment" => (deployment_columns, deployment_cells),
+        "ReplicaSet" => (replica_set_columns, replica_set_cells),
+        "StatefulSet" => (stateful_set_columns, stateful_set_cells),
+        "DaemonSet" => (daemon_set_columns, daemon_set_cells),
+        "ControllerRevision" => (controller_revision_columns, controller_revision_cells),
+        _ => return None,
+    };
     Some(Printer { columns, cells })
 }
 

@@ -8,15 +8,16 @@ use super::format::{
     arr_at, container_cells, format_label_selector, get, human_duration, int_at, opt_int, opt_str,
     since, str_at, time_at,
 };
-use super::{age_cell, name_cell, Column, Printer, AGE, CONTAINERS, IMAGES, NAME};
+use super::{
+    age_cell, name_cell, CellsFn, Column, ColumnsFn, Printer, AGE, CONTAINERS, IMAGES, NAME,
+};
 
 pub(super) fn printer(kind: &str) -> Option<Printer> {
-    let (columns, cells): (fn() -> Vec<Column>, fn(&Value, DateTime<Utc>) -> Vec<Value>) =
-        match kind {
-            "Job" => (job_columns, job_cells),
-            "CronJob" => (cron_job_columns, cron_job_cells),
-            _ => return None,
-        };
+    let (columns, cells): (ColumnsFn, CellsFn) = match kind {
+        "Job" => (job_columns, job_cells),
+        "CronJob" => (cron_job_columns, cron_job_cells),
+        _ => return None,
+    };
     Some(Printer { columns, cells })
 }
 

@@ -12,28 +12,29 @@ use super::format::{
     access_modes, arr_at, bool_at, canonical_quantity, container_cells, format_labels, get, int_at,
     join_host_port, len_at, map_at, opt_str, quantity_in, since, str_at, time_at,
 };
-use super::{age_cell, name_cell, Column, Printer, AGE, CONTAINERS, IMAGES, NAME};
+use super::{
+    age_cell, name_cell, CellsFn, Column, ColumnsFn, Printer, AGE, CONTAINERS, IMAGES, NAME,
+};
 
 pub(super) fn printer(kind: &str) -> Option<Printer> {
-    let (columns, cells): (fn() -> Vec<Column>, fn(&Value, DateTime<Utc>) -> Vec<Value>) =
-        match kind {
-            "Pod" => (pod_columns, pod_cells),
-            "PodTemplate" => (pod_template_columns, pod_template_cells),
-            "ReplicationController" => (rc_columns, rc_cells),
-            "Service" => (service_columns, service_cells),
-            "Endpoints" => (endpoints_columns, endpoints_cells),
-            "Node" => (node_columns, node_cells),
-            "Event" => (event_columns, event_cells),
-            "Namespace" => (namespace_columns, namespace_cells),
-            "Secret" => (secret_columns, secret_cells),
-            "ServiceAccount" => (service_account_columns, service_account_cells),
-            "PersistentVolume" => (pv_columns, pv_cells),
-            "PersistentVolumeClaim" => (pvc_columns, pvc_cells),
-            "ComponentStatus" => (component_status_columns, component_status_cells),
-            "ConfigMap" => (config_map_columns, config_map_cells),
-            "ResourceQuota" => (resource_quota_columns, resource_quota_cells),
-            _ => return None,
-        };
+    let (columns, cells): (ColumnsFn, CellsFn) = match kind {
+        "Pod" => (pod_columns, pod_cells),
+        "PodTemplate" => (pod_template_columns, pod_template_cells),
+        "ReplicationController" => (rc_columns, rc_cells),
+        "Service" => (service_columns, service_cells),
+        "Endpoints" => (endpoints_columns, endpoints_cells),
+        "Node" => (node_columns, node_cells),
+        "Event" => (event_columns, event_cells),
+        "Namespace" => (namespace_columns, namespace_cells),
+        "Secret" => (secret_columns, secret_cells),
+        "ServiceAccount" => (service_account_columns, service_account_cells),
+        "PersistentVolume" => (pv_columns, pv_cells),
+        "PersistentVolumeClaim" => (pvc_columns, pvc_cells),
+        "ComponentStatus" => (component_status_columns, component_status_cells),
+        "ConfigMap" => (config_map_columns, config_map_cells),
+        "ResourceQuota" => (resource_quota_columns, resource_quota_cells),
+        _ => return None,
+    };
     Some(Printer { columns, cells })
 }
 

@@ -95,10 +95,15 @@ pub(crate) const IMAGES: Column = Column::new(
 )
 .wide();
 
+/// Builds the columns of one kind.
+pub(crate) type ColumnsFn = fn() -> Vec<Column>;
+/// Builds the cells of one object at the given time.
+pub(crate) type CellsFn = fn(&Value, DateTime<Utc>) -> Vec<Value>;
+
 /// How one kind is printed: its columns and the cells of one object.
 pub(crate) struct Printer {
-    pub(crate) columns: fn() -> Vec<Column>,
-    pub(crate) cells: fn(&Value, DateTime<Utc>) -> Vec<Value>,
+    pub(crate) columns: ColumnsFn,
+    pub(crate) cells: CellsFn,
 }
 
 /// The printer of a kind, `None` for kinds printed with the default columns.
@@ -138,7 +143,7 @@ pub fn has_printer(info: &ResourceInfo) -> bool {
 /// The row `conditions` Kubernetes attaches: a finished pod's row carries
 /// `Completed=True` (reason `Succeeded` or `Failed`), which clients may use to hide it.
 pub fn row_conditions(info: &ResourceInfo, obj: &Value) -> Vec<Value> {
-    if info.group != "" || info.kind != "Pod" {
+    if !info.group.is_empty() || info.kind != "Pod" {
         return Vec::new();
     }
     let (reason, message) = match format::str_at(obj, &["status", "phase"]) {

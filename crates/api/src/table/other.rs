@@ -12,12 +12,10 @@ use super::format::{
     arr_at, bool_at, canonical_quantity, format_label_selector, get, human_duration, int_at,
     int_or_string, list_with_more, opt_int, opt_str, selector_string, str_at,
 };
-use super::{age_cell, name_cell, Column, Printer, AGE, NAME};
-
-type Cells = fn(&Value, DateTime<Utc>) -> Vec<Value>;
+use super::{age_cell, name_cell, CellsFn, Column, ColumnsFn, Printer, AGE, NAME};
 
 pub(super) fn printer(group: &str, kind: &str) -> Option<Printer> {
-    let (columns, cells): (fn() -> Vec<Column>, Cells) = match (group, kind) {
+    let (columns, cells): (ColumnsFn, CellsFn) = match (group, kind) {
         ("networking.k8s.io", "Ingress") => (ingress_columns, ingress_cells),
         ("networking.k8s.io", "IngressClass") => (ingress_class_columns, ingress_class_cells),
         ("networking.k8s.io", "NetworkPolicy") => (network_policy_columns, network_policy_cells),
@@ -199,7 +197,7 @@ fn ip_address_columns() -> Vec<Column> {
     vec![NAME, Column::new("ParentRef", "string", d::IPADDR_PARENT)]
 }
 
-fn ip_address_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
+fn ip_address_cells(obj: &Value, _now: DateTime<Utc>) -> Vec<Value> {
     let parent = match get(obj, &["spec", "parentRef"]) {
         Some(p) if !p.is_null() => {
             let group = str_at(p, &["group"]);
@@ -218,8 +216,7 @@ fn ip_address_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
         }
         _ => "<none>".to_string(),
     };
-    // Kubernetes emits an age cell here although the table has no Age column.
-    vec![name_cell(obj), s(parent), age_cell(obj, now)]
+    vec![name_cell(obj), s(parent)]
 }
 
 // ---------------------------------------------------------------- rbac
