@@ -67,10 +67,19 @@ fn is_restartable_init(container: Option<&Value>) -> bool {
     container.is_some_and(|c| str_at(c, &["restartPolicy"]) == "Always")
 }
 
+/// Whether any condition of `type_` is True (`hasPodReadyCondition`).
 fn pod_condition_true(pod: &Value, type_: &str) -> bool {
     arr_at(pod, &["status", "conditions"])
         .iter()
         .any(|c| str_at(c, &["type"]) == type_ && str_at(c, &["status"]) == "True")
+}
+
+/// Whether the first condition of `type_` is True (`isPodInitializedConditionTrue`).
+fn first_pod_condition_true(pod: &Value, type_: &str) -> bool {
+    arr_at(pod, &["status", "conditions"])
+        .iter()
+        .find(|c| str_at(c, &["type"]) == type_)
+        .is_some_and(|c| str_at(c, &["status"]) == "True")
 }
 
 fn later(
@@ -161,7 +170,7 @@ fn pod_status_cells(pod: &Value, now: DateTime<Utc>) -> (String, String, String)
         break;
     }
 
-    if !initializing || pod_condition_true(pod, "Initialized") {
+    if !initializing || first_pod_condition_true(pod, "Initialized") {
         restarts = sidecar_restarts;
         last_restart = last_sidecar_restart;
         let mut has_running = false;

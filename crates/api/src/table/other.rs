@@ -58,6 +58,16 @@ pub(super) fn printer(group: &str, kind: &str) -> Option<Printer> {
         ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration") => (plc_columns, plc_cells),
         ("certificates.k8s.io", "CertificateSigningRequest") => (csr_columns, csr_cells),
         ("apiregistration.k8s.io", "APIService") => (api_service_columns, api_service_cells),
+        ("certificates.k8s.io", "ClusterTrustBundle") => (ctb_columns, ctb_cells),
+        ("coordination.k8s.io", "LeaseCandidate") => {
+            (lease_candidate_columns, lease_candidate_cells)
+        }
+        ("autoscaling", "Scale") => (scale_columns, scale_cells),
+        ("resource.k8s.io", "DeviceClass") | ("resource.k8s.io", "ResourceClaimTemplate") => {
+            (name_age_columns, name_age_cells)
+        }
+        ("resource.k8s.io", "ResourceClaim") => (resource_claim_columns, resource_claim_cells),
+        ("resource.k8s.io", "ResourceSlice") => (resource_slice_columns, resource_slice_cells),
         _ => return None,
     };
     Some(Printer { columns, cells })
@@ -436,11 +446,7 @@ fn csi_storage_capacity_cells(obj: &Value, _now: DateTime<Utc>) -> Vec<Value> {
 fn vac_columns() -> Vec<Column> {
     vec![
         NAME,
-        Column::new(
-            "DriverName",
-            "string",
-            "Name of the CSI driver This field is immutable.",
-        ),
+        Column::new("DriverName", "string", d::VAC_DRIVER),
         AGE,
     ]
 }
@@ -1013,4 +1019,114 @@ fn api_service_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
         Some(c) => format!("{} ({})", str_at(c, &["status"]), str_at(c, &["reason"])),
     };
     vec![name_cell(obj), s(service), s(available), age_cell(obj, now)]
+}
+
+fn ctb_columns() -> Vec<Column> {
+    vec![NAME, Column::new("SignerName", "string", d::CTB_SIGNER)]
+}
+
+fn ctb_cells(obj: &Value, _now: DateTime<Utc>) -> Vec<Value> {
+    let signer = opt_str(obj, &["spec", "signerName"])
+        .filter(|s| !s.is_empty())
+        .unwrap_or("<none>");
+    vec![name_cell(obj), s(signer)]
+}
+
+fn lease_candidate_columns() -> Vec<Column> {
+    // Kubernetes looks the version descriptions up under keys ObjectMeta does not have.
+    vec![
+        NAME,
+        Column::new("LeaseName", "string", d::LEASECAND_LEASE),
+        Column::new("BinaryVersion", "string", ""),
+        Column::new("EmulationVersion", "string", ""),
+        AGE,
+    ]
+}
+
+fn lease_candidate_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    vec![
+        name_cell(obj),
+        s(str_at(obj, &["spec", "leaseName"])),
+        s(str_at(obj, &["spec", "binaryVersion"])),
+        s(str_at(obj, &["spec", "emulationVersion"])),
+        age_cell(obj, now),
+    ]
+}
+
+fn scale_columns() -> Vec<Column> {
+    // The scale table's name column carries no `name` format in Kubernetes.
+    vec![
+        Column::new("Name", "string", d::META_NAME),
+        Column::new("Desired", "integer", d::SCALE_SPEC_REPLICAS),
+        Column::new("Available", "integer", d::SCALE_STATUS_REPLICAS),
+        AGE,
+    ]
+}
+
+fn scale_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    vec![
+        name_cell(obj),
+        json!(int_at(obj, &["spec", "replicas"])),
+        json!(int_at(obj, &["status", "replicas"])),
+        age_cell(obj, now),
+    ]
+}
+
+fn name_age_columns() -> Vec<Column> {
+    vec![NAME, AGE]
+}
+
+fn name_age_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    vec![name_cell(obj), age_cell(obj, now)]
+}
+
+fn resource_claim_columns() -> Vec<Column> {
+    vec![
+        NAME,
+        Column::new(
+            "State",
+            "string",
+            "A summary of the current state (allocated, pending, reserved, etc.).",
+        ),
+        AGE,
+    ]
+}
+
+fn resource_claim_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    let deleted = present(get(obj, &["metadata", "deletionTimestamp"])).is_some();
+    let mut states = Vec::new();
+    if deleted {
+        states.push("deleted");
+    }
+    if present(get(obj, &["status", "allocation"])).is_none() {
+        if !deleted {
+            states.push("pending");
+        }
+    } else {
+        states.push("allocated");
+        if !arr_at(obj, &["status", "reservedFor"]).is_empty() {
+            states.push("reserved");
+        }
+    }
+    vec![name_cell(obj), s(states.join(",")), age_cell(obj, now)]
+}
+
+fn resource_slice_columns() -> Vec<Column> {
+    vec![
+        NAME,
+        Column::new("Node", "string", d::RSLICE_NODE),
+        Column::new("Driver", "string", d::RSLICE_DRIVER),
+        Column::new("Pool", "string", d::RPOOL_NAME),
+        AGE,
+    ]
+}
+
+fn resource_slice_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    vec![
+        name_cell(obj),
+        s(str_at(obj, &["spec", "nodeName"])),
+        s(str_at(obj, &["spec", "driver"])),
+        s(str_at(obj, &["spec", "pool", "name"])),
+        age_cell(obj, now),
+    ]
 }

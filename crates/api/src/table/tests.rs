@@ -1340,3 +1340,29 @@ fn misc_cluster_rows() {
         vec![json!("10.43.0.1"), json!("services/default/kubernetes")]
     );
 }
+
+#[test]
+fn resource_claim_states() {
+    let pending = json!({"metadata": {"name": "gpu"}, "spec": {}});
+    assert_eq!(
+        cells("resource.k8s.io", "v1", "ResourceClaim", &pending)[1],
+        "pending"
+    );
+    let reserved = json!({"metadata": {"name": "gpu"}, "status": {"allocation": {"devices": {}}, "reservedFor": [{"resource": "pods", "name": "p"}]}});
+    assert_eq!(
+        cells("resource.k8s.io", "v1", "ResourceClaim", &reserved)[1],
+        "allocated,reserved"
+    );
+    let deleted =
+        json!({"metadata": {"name": "gpu", "deletionTimestamp": ago(Duration::seconds(1))}});
+    assert_eq!(
+        cells("resource.k8s.io", "v1", "ResourceClaim", &deleted)[1],
+        "deleted"
+    );
+    let scale =
+        json!({"metadata": {"name": "web"}, "spec": {"replicas": 3}, "status": {"replicas": 2}});
+    assert_eq!(
+        cells("autoscaling", "v1", "Scale", &scale)[..3],
+        [json!("web"), json!(3), json!(2)]
+    );
+}
