@@ -51,7 +51,7 @@ fn job_status(job: &Value) -> &'static str {
         "Complete"
     } else if job_condition(job, "Failed") {
         "Failed"
-    } else if get(job, &["metadata", "deletionTimestamp"]).is_some_and(|v| !v.is_null()) {
+    } else if get(job, &["metadata", "deletionTimestamp"]).is_some() {
         "Terminating"
     } else if job_condition(job, "Suspended") {
         "Suspended"

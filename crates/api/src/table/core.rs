@@ -205,7 +205,7 @@ fn pod_status_cells(pod: &Value, now: DateTime<Utc>) -> (String, String, String)
         }
     }
 
-    let deleting = get(pod, &["metadata", "deletionTimestamp"]).is_some_and(|v| !v.is_null());
+    let deleting = get(pod, &["metadata", "deletionTimestamp"]).is_some();
     if deleting && status_reason == "NodeLost" {
         reason = "Unknown".to_string();
     } else if deleting && phase != "Failed" && phase != "Succeeded" {
@@ -619,7 +619,7 @@ impl<'a> EventView<'a> {
                 last: time_at(ev, &["deprecatedLastTimestamp"]),
                 event_time: time_at(ev, &["eventTime"]),
                 count: int_at(ev, &["deprecatedCount"]),
-                series: get(ev, &["series"]).filter(|v| !v.is_null()),
+                series: get(ev, &["series"]),
                 regarding: get(ev, &["regarding"]),
                 message: str_at(ev, &["note"]),
                 component: str_at(ev, &["deprecatedSource", "component"]),
@@ -631,7 +631,7 @@ impl<'a> EventView<'a> {
                 last: time_at(ev, &["lastTimestamp"]),
                 event_time: time_at(ev, &["eventTime"]),
                 count: int_at(ev, &["count"]),
-                series: get(ev, &["series"]).filter(|v| !v.is_null()),
+                series: get(ev, &["series"]),
                 regarding: get(ev, &["involvedObject"]),
                 message: str_at(ev, &["message"]),
                 component: str_at(ev, &["source", "component"]),
@@ -785,7 +785,7 @@ fn pv_columns() -> Vec<Column> {
 }
 
 fn is_deleting(obj: &Value) -> bool {
-    get(obj, &["metadata", "deletionTimestamp"]).is_some_and(|v| !v.is_null())
+    get(obj, &["metadata", "deletionTimestamp"]).is_some()
 }
 
 /// The storage class of a volume or claim: the beta annotation wins over the field.
@@ -805,7 +805,7 @@ fn storage_class_of(obj: &Value) -> String {
 
 fn pv_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
     let claim = match get(obj, &["spec", "claimRef"]) {
-        Some(r) if !r.is_null() => {
+        Some(r) => {
             format!("{}/{}", str_at(r, &["namespace"]), str_at(r, &["name"]))
         }
         _ => String::new(),

@@ -5,9 +5,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-/// The value at `path` (object keys) inside `v`.
+/// The value at `path` (object keys) inside `v`; an explicit `null` counts as absent,
+/// as it does for Kubernetes' typed decoding.
 pub(super) fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |cur, key| cur.get(key))
+    path.iter()
+        .try_fold(v, |cur, key| cur.get(key))
+        .filter(|v| !v.is_null())
 }
 
 /// The string at `path`, `""` when absent or not a string (Go's zero value).

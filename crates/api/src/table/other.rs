@@ -154,7 +154,7 @@ fn ingress_class_columns() -> Vec<Column> {
 
 fn ingress_class_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
     let parameters = match get(obj, &["spec", "parameters"]) {
-        Some(p) if !p.is_null() => {
+        Some(p) => {
             let mut text = str_at(p, &["kind"]).to_string();
             if let Some(group) = opt_str(p, &["apiGroup"]) {
                 text = format!("{text}.{group}");
@@ -209,7 +209,7 @@ fn ip_address_columns() -> Vec<Column> {
 
 fn ip_address_cells(obj: &Value, _now: DateTime<Utc>) -> Vec<Value> {
     let parent = match get(obj, &["spec", "parentRef"]) {
-        Some(p) if !p.is_null() => {
+        Some(p) => {
             let group = str_at(p, &["group"]);
             let resource = str_at(p, &["resource"]);
             let mut text = if group.is_empty() {
@@ -491,7 +491,7 @@ fn pdb_columns() -> Vec<Column> {
 
 fn pdb_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
     let bound = |field: &str| match get(obj, &["spec", field]) {
-        Some(v) if !v.is_null() => int_or_string(v),
+        Some(v) => int_or_string(v),
         _ => "N/A".to_string(),
     };
     vec![
@@ -791,7 +791,7 @@ fn map_columns() -> Vec<Column> {
 
 fn param_kind(obj: &Value) -> String {
     match get(obj, &["spec", "paramKind"]) {
-        Some(p) if !p.is_null() => {
+        Some(p) => {
             format!("{}/{}", str_at(p, &["apiVersion"]), str_at(p, &["kind"]))
         }
         _ => "<unset>".to_string(),
@@ -835,7 +835,7 @@ fn vapb_columns() -> Vec<Column> {
 
 fn vapb_cells(obj: &Value, now: DateTime<Utc>) -> Vec<Value> {
     let param = match get(obj, &["spec", "paramRef"]) {
-        Some(p) if !p.is_null() => {
+        Some(p) => {
             let name = str_at(p, &["name"]);
             let ns = str_at(p, &["namespace"]);
             if !name.is_empty() {

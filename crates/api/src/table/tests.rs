@@ -1366,3 +1366,19 @@ fn resource_claim_states() {
         [json!("web"), json!(3), json!(2)]
     );
 }
+
+#[test]
+fn explicit_nulls_read_as_absent() {
+    let p = pod(json!({"phase": "Running", "containerStatuses": [
+        {"name": "a", "ready": true, "restartCount": 0, "state": {"running": {}, "terminated": null, "waiting": null}},
+        {"name": "b", "ready": true, "restartCount": 0, "state": {"running": {}}}
+    ]}));
+    let mut p = p;
+    p["metadata"]["deletionTimestamp"] = Value::Null;
+    assert_eq!(pod_summary(&p), summary("2/2", "Running", "0"));
+    let svc = service(
+        json!({"type": "ClusterIP", "clusterIPs": ["10.43.0.1"], "selector": null}),
+        json!({}),
+    );
+    assert_eq!(cells("", "v1", "Service", &svc)[6], "<none>");
+}
