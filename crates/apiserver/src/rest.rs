@@ -240,6 +240,10 @@ pub fn table_for(info: &ResourceInfo, items: &[Value], meta: Value, include: Opt
         .iter()
         .map(|o| {
             let mut row = json!({"cells": table::row_cells(info, o, now)});
+            let conditions = table::row_conditions(info, o);
+            if !conditions.is_empty() {
+                row["conditions"] = Value::Array(conditions);
+            }
             match include.unwrap_or("Metadata") {
                 "None" => {}
                 "Object" => {
