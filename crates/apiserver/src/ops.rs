@@ -283,6 +283,11 @@ fn prepare_for_create(info: &ResourceInfo, obj: &mut Value) {
     } else {
         m.remove("generation");
     }
+    // Every namespace is created with the `kubernetes` finalizer, which the namespace
+    // controller removes once the namespace's content is gone.
+    if info.group.is_empty() && info.plural == "namespaces" {
+        obj["spec"] = json!({"finalizers": ["kubernetes"]});
+    }
     if info.has_status {
         let status = match (info.group, info.plural) {
             ("", "pods") => json!({"phase": "Pending"}),

@@ -202,6 +202,20 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
         kubeconfig_path.display()
     );
 
+    // The controller manager is a client of the API server like any other (no shortcut into
+    // the store), with its own identity.
+    let cm_cert = pki::issue_client_cert(&cluster_pki.ca, "system:kube-controller-manager", &[])
+        .context("issuing the controller manager's certificate")?;
+    let cm_kubeconfig = pki::kubeconfig(
+        &format!("https://127.0.0.1:{}", cfg.port),
+        &cluster_pki.ca.cert_pem,
+        "default",
+        "system:kube-controller-manager",
+        &cm_cert,
+    );
+    let client = kube_client(&cm_kubeconfig).await.context("connecting the controller manager")?;
+    tokio::spawn(rkube_controllers::run(client, shutdown.clone()));
+
     let signal = shutdown_signal().await?;
     info!(signal, grace_seconds = cfg.grace.as_secs(), "shutting down");
     shutdown.cancel();
@@ -210,6 +224,13 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
     drop(store);
     info!("stopped");
     Ok(())
+}
+
+/// A kube client from a kubeconfig document.
+async fn kube_client(kubeconfig: &str) -> anyhow::Result<kube::Client> {
+    let kc = kube::config::Kubeconfig::from_yaml(kubeconfig)?;
+    let config = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default()).await?;
+    Ok(kube::Client::try_from(config)?)
 }
 
 #[cfg(test)]
