@@ -156,7 +156,7 @@ impl AppState {
     }
 
     pub fn openapi(&self) -> &openapi::OpenApi {
-        self.openapi.get_or_init(|| openapi::OpenApi::build(&self.registry))
+        self.openapi.get_or_init(|| openapi::OpenApi::build(self.registry.all()))
     }
 }
 

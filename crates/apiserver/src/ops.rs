@@ -129,8 +129,7 @@ pub fn invalid(info: &ResourceInfo, name: &str, errs: &[FieldError]) -> ApiError
 
 /// The cause message is the error without its field prefix.
 fn cause_message(e: &FieldError) -> String {
-    let full = e.to_string();
-    full.strip_prefix(&format!("{}: ", e.field)).map(str::to_string).unwrap_or(full)
+    e.body()
 }
 
 /// Checks apiVersion/kind of a body against the endpoint, filling them when absent.
@@ -528,12 +527,7 @@ fn keep_identity(info: &ResourceInfo, current: &Value, patched: &mut Value) -> R
         return Err(invalid(
             info,
             &name,
-            &[FieldError {
-                kind: validation::ErrorType::FieldValueInvalid,
-                field: "metadata.name".into(),
-                bad_value: Some(json!(pname)),
-                detail: "field is immutable".into(),
-            }],
+            &[FieldError::invalid("metadata.name", json!(pname), "field is immutable")],
         ));
     }
     meta_mut(patched).insert("name".into(), json!(name));
@@ -845,7 +839,7 @@ fn graceful_period(info: &ResourceInfo, obj: &Value, opts: &DeleteOptions) -> i6
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
     pub label: LabelSelector,
-    pub field: FieldSelector,
+    pub field: Option<FieldSelector>,
     pub limit: Option<usize>,
     pub continue_token: Option<String>,
     pub resource_version: Option<String>,
@@ -865,7 +859,8 @@ impl ListQuery {
     }
 
     pub fn matches(&self, obj: &Value) -> bool {
-        self.label.matches(obj.pointer("/metadata/labels").and_then(Value::as_object)) && self.field.matches(obj)
+        self.label.matches(obj.pointer("/metadata/labels").and_then(Value::as_object))
+            && self.field.as_ref().is_none_or(|f| f.matches(obj))
     }
 }
 
@@ -873,8 +868,12 @@ pub fn parse_label_selector(s: Option<&str>) -> Result<LabelSelector, ApiError> 
     LabelSelector::parse(s.unwrap_or("")).map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))
 }
 
-pub fn parse_field_selector(info: &ResourceInfo, s: Option<&str>) -> Result<FieldSelector, ApiError> {
-    FieldSelector::parse(info, s.unwrap_or("")).map_err(|e| ApiError::bad_request(e.to_string()))
+/// A field selector, `None` when the request has none.
+pub fn parse_field_selector(info: &ResourceInfo, s: Option<&str>) -> Result<Option<FieldSelector>, ApiError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => FieldSelector::parse(info, s).map(Some).map_err(|e| ApiError::bad_request(e.to_string())),
+    }
 }
 
 /// The opaque continue token: where the next page starts and at which revision.
@@ -929,7 +928,7 @@ pub async fn list(state: &AppState, info: &ResourceInfo, ns: Option<&str>, q: &L
             }
         }
     }
-    let filtering = !q.label.is_empty() || !q.field.is_empty();
+    let filtering = !q.label.is_empty() || q.field.as_ref().is_some_and(|f| !f.is_empty());
     let mut items = Vec::new();
     let mut list_rev = revision;
     let page = q.limit.map(|l| if filtering { (l * 2).max(64) } else { l });

@@ -94,24 +94,14 @@ fn discovery_response(
     accept: Option<&str>,
     req: &Request,
 ) -> Result<Response, ApiError> {
-    let reg = &state.registry;
-    let aggregated = accept.is_some_and(|a| {
-        a.split(',')
-            .next()
-            .is_some_and(|first| first.contains("as=APIGroupDiscoveryList"))
-            || a.contains("as=APIGroupDiscoveryList") && !a.contains("application/json,") && !a.ends_with("application/json")
-    });
+    let reg = state.registry.all();
+    let aggregated = accept.and_then(discovery::AggregatedVersion::from_accept);
     let body = match (group, version) {
-        (None, None) if aggregated => {
-            let v2 = accept.is_some_and(|a| a.contains("v=v2;") || a.contains("v=v2,") || a.ends_with("v=v2"));
-            let doc = discovery::aggregated_discovery(reg, legacy, if v2 { discovery::AggregatedVersion::V2 } else { discovery::AggregatedVersion::V2Beta1 });
-            let ct = if v2 {
-                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
-            } else {
-                "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
-            };
+        (None, None) if aggregated.is_some() => {
+            let v = aggregated.expect("checked");
+            let doc = discovery::aggregated_discovery(reg, legacy, v);
             let mut resp = json_response(StatusCode::OK, &doc, &[]);
-            resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(ct));
+            resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(v.content_type()));
             resp.headers_mut().insert("Vary", http::HeaderValue::from_static("Accept"));
             return Ok(resp);
         }
