@@ -392,17 +392,19 @@ pub async fn update_with(
         state.metrics.observe_store("get", started);
         let Some(kv) = kv else { return Err(ApiError::not_found(&subject(info), name)) };
         let current = storage::decode(&kv)?;
-        let desired = transform(&current)?;
+        let mut desired = transform(&current)?;
         let pinned = storage::resource_version(&desired)?;
         if let Some(rv) = pinned {
             if rv != kv.mod_revision {
                 return Err(ApiError::conflict_modified(&subject(info), name));
             }
         }
-        let mut new = prepare_for_update(info, &current, desired, sub);
+        // Defaulting comes first, as Kubernetes defaults while decoding: a write that only
+        // drops defaulted fields is no spec change and must not bump the generation.
         if sub.is_none() {
-            defaults::apply_defaults(info, &mut new);
+            defaults::apply_defaults(info, &mut desired);
         }
+        let mut new = prepare_for_update(info, &current, desired, sub);
         admission::admit_update(state, info, &current, &mut new, sub).await?;
         let errs = if sub == Some("status") {
             validation::validate_status_update(info, &current, &new)
