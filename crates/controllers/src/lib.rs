@@ -3,6 +3,7 @@
 //! in the same process as the server). Start reading at [`run`], then a controller module
 //! such as [`namespace`].
 
+pub mod leader;
 pub mod namespace;
 
 use kube::Client;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use rkube_apiserver::{bootstrap, pki, serve, AppState, Config, Ipv4Cidr, TokenAuthenticator, UserInfo};
+use rkube_controllers::leader::{run_elected, ElectionConfig, KubeLeaseApi};
 use rkube_store::embedded::{EmbeddedOptions, EmbeddedStore};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -214,10 +215,21 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
         &cm_cert,
     );
     let client = kube_client(&cm_kubeconfig).await.context("connecting the controller manager")?;
-    tokio::spawn(rkube_controllers::run(client, shutdown.clone()));
+    // Exactly one controller manager is active among servers sharing a datastore; with one
+    // server the election is won at once.
+    let controllers_stop = CancellationToken::new();
+    let identity = format!("{}_{}", cfg.node_name, uuid::Uuid::new_v4());
+    let election = ElectionConfig::new("kube-system", "kube-controller-manager", &identity);
+    let lease_api = KubeLeaseApi::new(client.clone(), "kube-system", "kube-controller-manager");
+    let controllers = tokio::spawn(run_elected(lease_api, election, controllers_stop.clone(), move |token| {
+        rkube_controllers::run(client.clone(), token)
+    }));
 
     let signal = shutdown_signal().await?;
     info!(signal, grace_seconds = cfg.grace.as_secs(), "shutting down");
+    // Controllers first, while the API server can still take the Lease release.
+    controllers_stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(3), controllers).await;
     shutdown.cancel();
     let _ = tokio::time::timeout(cfg.grace + Duration::from_secs(1), server).await;
     drop(state);
