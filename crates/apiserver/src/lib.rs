@@ -163,10 +163,11 @@ impl AppState {
 /// Every route of the API server. Tests call it with `oneshot`, no socket.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/livez", get(health))
-        .route("/healthz", get(health))
+        .route("/livez", get(livez))
+        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/version", get(version))
+        .route("/version/", get(version))
         .route("/metrics", get(metrics::serve))
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_index))
@@ -178,16 +179,53 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn health() -> &'static str {
-    "ok"
+/// The checks behind `/readyz` (`/livez` and `/healthz` use the first two).
+async fn checks(state: &AppState, readiness: bool) -> Vec<(&'static str, bool)> {
+    let mut out = vec![("ping", true), ("store", state.store.current_revision().await.is_ok())];
+    if readiness {
+        out.push(("startup-objects", state.ready.load(std::sync::atomic::Ordering::Acquire)));
+        out.push(("shutdown", !state.shutdown.is_cancelled()));
+    }
+    out
 }
 
-async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    if state.ready.load(std::sync::atomic::Ordering::Acquire) && !state.shutdown.is_cancelled() {
-        "ok".into_response()
+/// Kubernetes' health answer: `ok`, or with `?verbose` one `[+]check ok` line per check
+/// and `<name> check passed`; failing checks give 500 with `[-]check failed` lines.
+async fn health_answer(state: &AppState, name: &str, readiness: bool, query: Option<&str>) -> Response {
+    let results = checks(state, readiness).await;
+    let healthy = results.iter().all(|(_, ok)| *ok);
+    let verbose = query.is_some_and(|q| q.split('&').any(|p| p == "verbose" || p.starts_with("verbose=")));
+    let mut body = String::new();
+    if verbose || !healthy {
+        for (check, ok) in &results {
+            if *ok {
+                body.push_str(&format!("[+]{check} ok\n"));
+            } else {
+                body.push_str(&format!("[-]{check} failed: reason withheld\n"));
+            }
+        }
+        if healthy {
+            body.push_str(&format!("{name} check passed\n"));
+        } else {
+            body.push_str(&format!("{name} check failed\n"));
+        }
     } else {
-        (http::StatusCode::SERVICE_UNAVAILABLE, "[-]startup-objects not ready\nreadyz check failed").into_response()
+        body.push_str("ok");
     }
+    let code = if healthy { http::StatusCode::OK } else { http::StatusCode::INTERNAL_SERVER_ERROR };
+    (code, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+async fn livez(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    health_answer(&state, "livez", false, req.uri().query()).await
+}
+
+async fn healthz(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    health_answer(&state, "healthz", false, req.uri().query()).await
+}
+
+async fn readyz(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    health_answer(&state, "readyz", true, req.uri().query()).await
 }
 
 async fn version(State(state): State<Arc<AppState>>) -> Response {

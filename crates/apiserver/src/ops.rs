@@ -47,11 +47,18 @@ pub struct WriteOptions {
     pub dry_run: bool,
     pub field_manager: String,
     pub field_validation: FieldValidation,
+    /// The object comes from server-side apply, which already recorded its managed fields.
+    pub applied: bool,
 }
 
 impl WriteOptions {
     pub fn internal(manager: &str) -> Self {
-        WriteOptions { dry_run: false, field_manager: manager.to_string(), field_validation: FieldValidation::Ignore }
+        WriteOptions {
+            dry_run: false,
+            field_manager: manager.to_string(),
+            field_validation: FieldValidation::Ignore,
+            applied: false,
+        }
     }
 }
 
@@ -242,7 +249,9 @@ pub async fn create(
     }
     // Allocations (service IPs and ports) come last so nothing leaks on a validation error.
     let allocation = admission::allocate(state, info, None, &mut obj)?;
-    managed::record_update(info, None, &mut obj, &opts.field_manager, None, Utc::now());
+    if !opts.applied {
+        managed::record_update(info, None, &mut obj, &opts.field_manager, None, Utc::now());
+    }
     if opts.dry_run {
         allocation.release(state);
         return Ok(obj);
@@ -584,8 +593,7 @@ pub async fn patch(
             let obj = managed::apply(info, None, &applied, &opts.field_manager, force, Utc::now())
                 .map_err(|e| apply_error(info, name, e))?;
             // The create path records no Update entry for an apply-created object.
-            let mut create_opts = opts.clone();
-            create_opts.field_manager = opts.field_manager.clone();
+            let create_opts = WriteOptions { applied: true, ..opts.clone() };
             let created = create_applied(state, info, ns, obj, &create_opts).await?;
             return Ok((created, true));
         }
@@ -630,8 +638,6 @@ async fn create_applied(
     let obj = decode::decode(info, obj)
         .map_err(|e| ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {}", info.kind, info.version, info.kind, e)))?
         .object;
-    // record_update with no old object would add an Update entry; apply already recorded
-    // the Apply entry, so create with a manager that record_update treats as this one.
     create(state, info, ns, obj, opts).await
 }
 

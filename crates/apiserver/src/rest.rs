@@ -198,6 +198,7 @@ impl Call {
             dry_run: self.params.dry_run,
             field_manager: self.field_manager(),
             field_validation: FieldValidation::parse(self.params.field_validation.as_deref())?,
+            applied: false,
         })
     }
 
