@@ -221,8 +221,9 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
     let identity = format!("{}_{}", cfg.node_name, uuid::Uuid::new_v4());
     let election = ElectionConfig::new("kube-system", "kube-controller-manager", &identity);
     let lease_api = KubeLeaseApi::new(client.clone(), "kube-system", "kube-controller-manager");
+    let controllers_config = rkube_controllers::Config { ca_pem: cluster_pki.ca.cert_pem.clone() };
     let controllers = tokio::spawn(run_elected(lease_api, election, controllers_stop.clone(), move |token| {
-        rkube_controllers::run(client.clone(), token)
+        rkube_controllers::run(client.clone(), controllers_config.clone(), token)
     }));
 
     let signal = shutdown_signal().await?;
