@@ -12,6 +12,7 @@
 //! bytes with a stable hash; the v2 document is rendered on its first request.
 
 mod kinds;
+mod patch_meta;
 mod paths;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,6 +148,8 @@ fn gv_path(group: &str, version: &str) -> String {
 struct KindEntry {
     kind_schema: String,
     list_schema: String,
+    /// Schema from `k8s-openapi` (a built-in kind), not the generic object schema.
+    builtin: bool,
 }
 
 /// Every schema, named the Kubernetes way, with `$ref`s as `#/components/schemas/NAME`
@@ -184,7 +187,8 @@ impl Schemas {
             if kinds.contains_key(&key) {
                 continue;
             }
-            let name = match kinds::find(group, version, kind) {
+            let builtin = kinds::find(group, version, kind);
+            let name = match builtin {
                 Some(k) => {
                     let r = (k.add)(&mut generator);
                     r.get("$ref")
@@ -212,6 +216,7 @@ impl Schemas {
                 KindEntry {
                     kind_schema: name,
                     list_schema,
+                    builtin: builtin.is_some(),
                 },
             );
         }
@@ -223,6 +228,18 @@ impl Schemas {
         let mut all: BTreeMap<String, Value> =
             generator.take_definitions(false).into_iter().collect();
         all.extend(custom);
+        for (schema, property, strategy, merge_key) in patch_meta::PATCH_META {
+            let pointer = format!("/properties/{property}");
+            let Some(Value::Object(prop)) =
+                all.get_mut(*schema).and_then(|s| s.pointer_mut(&pointer))
+            else {
+                continue;
+            };
+            if let Some(key) = merge_key {
+                prop.insert("x-kubernetes-patch-merge-key".into(), (*key).into());
+            }
+            prop.insert("x-kubernetes-patch-strategy".into(), (*strategy).into());
+        }
 
         // Lists and the GVK extension, only for kinds the registry lists as resources
         // (a subresource's kind such as Scale gets its GVK but no list).
@@ -315,6 +332,7 @@ impl Schemas {
             let names = KindNames {
                 kind: &entry.kind_schema,
                 list: &entry.list_schema,
+                strategic: entry.builtin,
             };
             path_items.extend(paths::resource_paths(info, &names, &schema_of));
         }

@@ -18,8 +18,10 @@ pub(crate) const PATCH_CONTENT_TYPES: &[&str] = &[
     "application/apply-patch+yaml",
     "application/json-patch+json",
     "application/merge-patch+json",
-    "application/strategic-merge-patch+json",
+    STRATEGIC_MERGE_PATCH,
 ];
+
+pub(crate) const STRATEGIC_MERGE_PATCH: &str = "application/strategic-merge-patch+json";
 
 /// Response media types the server produces.
 const PRODUCES: &[&str] = &["application/json", "application/yaml"];
@@ -226,8 +228,9 @@ const PROXY_PARAMS: &[Param] = &[p("path", Ty::String, "The path to proxy to.")]
 enum Payload {
     /// A schema by its Kubernetes name.
     Schema(String),
-    /// A PATCH body (`io.k8s.apimachinery.pkg.apis.meta.v1.Patch`).
-    Patch,
+    /// A PATCH body (`io.k8s.apimachinery.pkg.apis.meta.v1.Patch`); `strategic` when the
+    /// kind supports strategic merge patch (built-in kinds, not custom ones).
+    Patch { strategic: bool },
     /// Plain text / a stream (logs, exec, proxy).
     Text,
 }
@@ -256,6 +259,8 @@ pub(crate) struct PathItem {
 pub(crate) struct KindNames<'a> {
     pub kind: &'a str,
     pub list: &'a str,
+    /// Built-in kind with strategic-merge-patch metadata in its schema.
+    pub strategic: bool,
 }
 
 /// Resolves the schema name of a group/version/kind (for subresource kinds).
@@ -384,6 +389,7 @@ pub(crate) fn resource_paths(
             format!("partially update the specified {}", info.kind),
             gvk,
             kind_ref.clone(),
+            names.strategic,
         ));
     }
     if has("delete") {
@@ -475,7 +481,7 @@ pub(crate) fn resource_paths(
                 });
                 continue;
             }
-            _ => sub_rest_ops(&s, sub_gvk, &sub_ref, &sub_id, &desc),
+            _ => sub_rest_ops(&s, sub_gvk, &sub_ref, names.strategic, &sub_id, &desc),
         };
         items.push(PathItem {
             path,
@@ -491,6 +497,7 @@ fn sub_rest_ops(
     s: &SubresourceInfo,
     gvk: (&'static str, &'static str, &'static str),
     body: &Payload,
+    strategic: bool,
     sub_id: &dyn Fn(&str) -> String,
     desc: &dyn Fn(&str) -> String,
 ) -> Vec<Operation> {
@@ -512,6 +519,7 @@ fn sub_rest_ops(
             desc("partially update"),
             gvk,
             body.clone(),
+            strategic,
         ));
     }
     if s.verbs.contains(&"create") {
@@ -607,6 +615,7 @@ fn patch_op(
     description: String,
     gvk: (&'static str, &'static str, &'static str),
     kind: Payload,
+    strategic: bool,
 ) -> Operation {
     Operation {
         method: "patch",
@@ -615,7 +624,7 @@ fn patch_op(
         description,
         gvk,
         params: vec![DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE],
-        body: Some((Payload::Patch, true)),
+        body: Some((Payload::Patch { strategic }, true)),
         response: kind,
         list: false,
     }
@@ -701,7 +710,7 @@ fn param_json(dialect: Dialect, param: &Param, location: &str, required: bool) -
 fn payload_schema(dialect: Dialect, payload: &Payload) -> Value {
     match payload {
         Payload::Schema(name) => dialect.schema_ref(name),
-        Payload::Patch => dialect.schema_ref(PATCH),
+        Payload::Patch { .. } => dialect.schema_ref(PATCH),
         Payload::Text => json!({"type": "string"}),
     }
 }
@@ -761,7 +770,12 @@ fn render_op(op: &Operation, dialect: Dialect) -> Value {
         _ => PRODUCES.to_vec(),
     };
     let consumes: Vec<&str> = match &op.body {
-        Some((Payload::Patch, _)) => PATCH_CONTENT_TYPES.to_vec(),
+        Some((Payload::Patch { strategic: true }, _)) => PATCH_CONTENT_TYPES.to_vec(),
+        Some((Payload::Patch { strategic: false }, _)) => PATCH_CONTENT_TYPES
+            .iter()
+            .copied()
+            .filter(|ct| *ct != STRATEGIC_MERGE_PATCH)
+            .collect(),
         _ => vec!["*/*"],
     };
     let mut params: Vec<Value> = Vec::new();

@@ -119,6 +119,15 @@ fn pod_schema_is_what_kubectl_explain_reads() {
         containers["items"]["$ref"],
         "#/components/schemas/io.k8s.api.core.v1.Container"
     );
+    assert_eq!(containers["x-kubernetes-patch-merge-key"], "name");
+    assert_eq!(containers["x-kubernetes-patch-strategy"], "merge");
+    let volumes = &schema(&core, "io.k8s.api.core.v1.PodSpec")["properties"]["volumes"];
+    assert_eq!(volumes["x-kubernetes-patch-strategy"], "merge,retainKeys");
+    let meta = schema(&core, "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+    assert_eq!(
+        meta["properties"]["ownerReferences"]["x-kubernetes-patch-merge-key"],
+        "uid"
+    );
     assert!(
         schema(&core, "io.k8s.api.core.v1.Container")["properties"]["image"]["description"]
             .is_string()
@@ -193,6 +202,10 @@ fn deployment_has_gvk_scale_and_field_validation() {
     let patch = &apps["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
     assert_eq!(patch["operationId"], "patchAppsV1NamespacedDeployment");
     assert!(patch["requestBody"]["content"]["application/apply-patch+yaml"].is_object());
+    assert!(patch["requestBody"]["content"]["application/strategic-merge-patch+json"].is_object());
+    let strategy = &schema(&apps, "io.k8s.api.apps.v1.DeploymentSpec")["properties"]["strategy"];
+    assert_eq!(strategy["x-kubernetes-patch-strategy"], "retainKeys");
+    assert!(strategy["allOf"].is_array());
     let scale =
         &apps["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale"]["put"];
     assert_eq!(
@@ -268,6 +281,13 @@ fn custom_kind_gets_a_generic_schema() {
         "Widget",
         "fieldValidation"
     ));
+    // Custom kinds take merge patches but not strategic ones, as in Kubernetes.
+    let patch = &d["paths"]["/apis/example.com/v1/namespaces/{namespace}/widgets/{name}"]["patch"];
+    let content = &patch["requestBody"]["content"];
+    assert!(content["application/merge-patch+json"].is_object());
+    assert!(content
+        .get("application/strategic-merge-patch+json")
+        .is_none());
 }
 
 #[test]
