@@ -40,12 +40,32 @@ struct Document {
 }
 
 impl Document {
-    fn new(value: &Value) -> Document {
-        // Serializing a `Value` cannot fail (its map keys are strings).
-        let bytes = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+    fn from_bytes(bytes: Vec<u8>) -> Document {
         let hash = format!("{:016X}", fnv1a64(&bytes));
-        Document { bytes, hash }
+        Document {
+            bytes: Bytes::from(bytes),
+            hash,
+        }
     }
+}
+
+/// The resources of each group-version, in discovery order. Documents are generated
+/// one group-version at a time to bound the memory the schema trees take.
+fn group_versions(
+    resources: &[ResourceInfo],
+) -> Vec<(&'static str, &'static str, Vec<ResourceInfo>)> {
+    let mut out = Vec::new();
+    for (group, versions) in ordered_groups(resources) {
+        for version in versions {
+            let gv: Vec<ResourceInfo> = resources
+                .iter()
+                .filter(|r| r.group == group && r.version == version)
+                .cloned()
+                .collect();
+            out.push((group, version, gv));
+        }
+    }
+    out
 }
 
 /// Every OpenAPI document of a set of resources, rendered once.
@@ -62,13 +82,14 @@ impl OpenApi {
     /// Renders the v3 documents of every group-version in `resources`
     /// (`Registry::all()`).
     pub fn build(resources: &[ResourceInfo]) -> OpenApi {
-        let schemas = Schemas::generate(resources);
         let mut v3 = BTreeMap::new();
         let mut index = Map::new();
-        for (group, versions) in ordered_groups(resources) {
-            for version in versions {
+        for (group, version, gv_resources) in group_versions(resources) {
+            {
                 let key = gv_path(group, version);
-                let doc = Document::new(&schemas.v3_document(resources, group, version));
+                let value = Schemas::generate(&gv_resources).into_v3_document(&gv_resources);
+                let doc = Document::from_bytes(to_json(&value));
+                drop(value);
                 index.insert(
                     key.clone(),
                     json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash={}", doc.hash)}),
@@ -117,7 +138,11 @@ impl OpenApi {
 
     fn v2_doc(&self) -> &Document {
         self.v2.get_or_init(|| {
-            Document::new(&Schemas::generate(&self.resources).v2_document(&self.resources))
+            let mut parts = V2Parts::default();
+            for (_, _, gv_resources) in group_versions(&self.resources) {
+                Schemas::generate(&gv_resources).add_to_v2(&gv_resources, &mut parts);
+            }
+            Document::from_bytes(parts.into_bytes())
         })
     }
 
@@ -224,6 +249,8 @@ impl Schemas {
         generator.subschema_for::<k8s_openapi::apimachinery::pkg::apis::meta::v1::DeleteOptions>();
         generator.subschema_for::<k8s_openapi::apimachinery::pkg::apis::meta::v1::Patch>();
         generator.subschema_for::<k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta>();
+        // The generic schema of custom kinds refers to it.
+        generator.subschema_for::<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>();
 
         let mut all: BTreeMap<String, Value> =
             generator.take_definitions(false).into_iter().collect();
@@ -344,19 +371,18 @@ impl Schemas {
         (roots, rendered)
     }
 
-    fn v3_document(&self, resources: &[ResourceInfo], group: &str, version: &str) -> Value {
-        let infos: Vec<&ResourceInfo> = resources
-            .iter()
-            .filter(|r| r.group == group && r.version == version)
-            .collect();
+    /// The v3 document of the group-version these schemas were generated for
+    /// (consumes the schemas so no copy of them is made).
+    fn into_v3_document(mut self, resources: &[ResourceInfo]) -> Value {
+        let infos: Vec<&ResourceInfo> = resources.iter().collect();
         let (roots, paths) = self.roots_and_paths(&infos, Dialect::V3);
         let schemas: Map<String, Value> = self
             .closure(roots)
             .into_iter()
-            .map(|name| {
-                let mut s = self.all[&name].clone();
+            .filter_map(|name| {
+                let mut s = self.all.remove(&name)?;
                 wrap_ref_siblings(&mut s);
-                (name, s)
+                Some((name, s))
             })
             .collect();
         json!({
@@ -365,37 +391,75 @@ impl Schemas {
             "paths": paths,
             "components": {
                 "schemas": schemas,
-                "securitySchemes": {
-                    "BearerToken": {"type": "apiKey", "description": "Bearer Token authentication", "name": "authorization", "in": "header"}
-                }
+                "securitySchemes": {"BearerToken": bearer_token()}
             },
             "security": [{"BearerToken": []}]
         })
     }
 
-    fn v2_document(&self, resources: &[ResourceInfo]) -> Value {
+    /// Adds this group-version's paths and (not yet present) definitions, in v2 form
+    /// and already serialized, to `out`.
+    fn add_to_v2(mut self, resources: &[ResourceInfo], out: &mut V2Parts) {
         let infos: Vec<&ResourceInfo> = resources.iter().collect();
         let (roots, paths) = self.roots_and_paths(&infos, Dialect::V2);
-        let definitions: Map<String, Value> = self
-            .closure(roots)
-            .into_iter()
-            .map(|name| {
-                let mut s = self.all[&name].clone();
+        for name in self.closure(roots) {
+            if out.definitions.contains_key(&name) {
+                continue;
+            }
+            if let Some(mut s) = self.all.remove(&name) {
                 rewrite_refs(&mut s, "#/definitions/");
-                (name, s)
-            })
-            .collect();
-        json!({
-            "swagger": "2.0",
-            "info": {"title": "Kubernetes", "version": "unversioned"},
-            "paths": paths,
-            "definitions": definitions,
-            "securityDefinitions": {
-                "BearerToken": {"type": "apiKey", "description": "Bearer Token authentication", "name": "authorization", "in": "header"}
-            },
-            "security": [{"BearerToken": []}]
-        })
+                out.definitions.insert(name, to_json(&s));
+            }
+        }
+        for (path, item) in paths {
+            out.paths.insert(path, to_json(&item));
+        }
     }
+}
+
+/// The pieces of the v2 document, each serialized, gathered group-version by
+/// group-version so that only one group-version's schemas are in memory at a time.
+#[derive(Default)]
+struct V2Parts {
+    paths: BTreeMap<String, Vec<u8>>,
+    definitions: BTreeMap<String, Vec<u8>>,
+}
+
+impl V2Parts {
+    fn into_bytes(self) -> Vec<u8> {
+        fn object(out: &mut Vec<u8>, entries: BTreeMap<String, Vec<u8>>) {
+            out.push(b'{');
+            for (i, (key, value)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend(to_json(&Value::String(key)));
+                out.push(b':');
+                out.extend(value);
+            }
+            out.push(b'}');
+        }
+        let mut out = Vec::new();
+        out.extend_from_slice(
+            br#"{"swagger":"2.0","info":{"title":"Kubernetes","version":"unversioned"},"paths":"#,
+        );
+        object(&mut out, self.paths);
+        out.extend_from_slice(br#","definitions":"#);
+        object(&mut out, self.definitions);
+        out.extend_from_slice(br#","securityDefinitions":{"BearerToken":"#);
+        out.extend(to_json(&bearer_token()));
+        out.extend_from_slice(br#"},"security":[{"BearerToken":[]}]}"#);
+        out
+    }
+}
+
+fn bearer_token() -> Value {
+    json!({"type": "apiKey", "description": "Bearer Token authentication", "name": "authorization", "in": "header"})
+}
+
+fn to_json(v: &Value) -> Vec<u8> {
+    // Serializing a `Value` cannot fail (its map keys are strings).
+    serde_json::to_vec(v).unwrap_or_default()
 }
 
 fn collect_refs(v: &Value, out: &mut Vec<String>) {
