@@ -267,6 +267,17 @@ impl Schemas {
             }
             prop.insert("x-kubernetes-patch-strategy".into(), (*strategy).into());
         }
+        for (schema, property, values) in patch_meta::ENUMS {
+            let pointer = format!("/properties/{property}");
+            let Some(Value::Object(prop)) =
+                all.get_mut(*schema).and_then(|s| s.pointer_mut(&pointer))
+            else {
+                continue;
+            };
+            if prop.get("type").and_then(Value::as_str) == Some("string") {
+                prop.insert("enum".into(), json!(values));
+            }
+        }
 
         // Lists and the GVK extension, only for kinds the registry lists as resources
         // (a subresource's kind such as Scale gets its GVK but no list).

@@ -205,6 +205,9 @@ fn deployment_has_gvk_scale_and_field_validation() {
     assert!(patch["requestBody"]["content"]["application/strategic-merge-patch+json"].is_object());
     let strategy = &schema(&apps, "io.k8s.api.apps.v1.DeploymentSpec")["properties"]["strategy"];
     assert_eq!(strategy["x-kubernetes-patch-strategy"], "retainKeys");
+    let strategy_type =
+        &schema(&apps, "io.k8s.api.apps.v1.DeploymentStrategy")["properties"]["type"];
+    assert_eq!(strategy_type["enum"], json!(["Recreate", "RollingUpdate"]));
     assert!(strategy["allOf"].is_array());
     let scale =
         &apps["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale"]["put"];
@@ -401,4 +404,35 @@ fn every_known_kind_builds_and_size_is_bounded() {
             assert!(schema(&d, name).is_object(), "{key}: dangling {r}");
         }
     }
+}
+
+#[test]
+fn field_metadata_tables_match_the_schemas() {
+    let schemas = Schemas::generate(&every_kind());
+    let mut applied = 0;
+    for (schema, property, strategy, _) in patch_meta::PATCH_META {
+        let Some(s) = schemas.all.get(*schema) else {
+            continue;
+        };
+        let prop = &s["properties"][*property];
+        assert_eq!(
+            prop["x-kubernetes-patch-strategy"], *strategy,
+            "{schema}.{property}"
+        );
+        applied += 1;
+    }
+    assert!(applied > 50, "only {applied} patch rows applied");
+    let mut applied = 0;
+    for (schema, property, values) in patch_meta::ENUMS {
+        let Some(s) = schemas.all.get(*schema) else {
+            continue;
+        };
+        assert_eq!(
+            s["properties"][*property]["enum"],
+            json!(values),
+            "{schema}.{property}"
+        );
+        applied += 1;
+    }
+    assert!(applied > 50, "only {applied} enum rows applied");
 }
