@@ -157,10 +157,14 @@ pub fn api_resource_list(resources: &[ResourceInfo], group: &str, version: &str)
         if !info.categories.is_empty() {
             r.insert("categories".into(), strings(info.categories));
         }
-        r.insert(
-            "storageVersionHash".into(),
-            storage_version_hash(info).into(),
-        );
+        // Only stored resources have a storage version; Kubernetes' virtual ones
+        // (bindings, tokenreviews, componentstatuses...) cannot be watched and have none.
+        if info.verbs.contains(&"watch") {
+            r.insert(
+                "storageVersionHash".into(),
+                storage_version_hash(info).into(),
+            );
+        }
         resources.push((info.plural.to_string(), Value::Object(r)));
         for sub in info.subresources {
             let s = subresource(info, sub);
@@ -538,6 +542,11 @@ pub(crate) mod tests {
                 &["ns"],
                 &["status", "finalize"],
             ),
+            ResourceInfo {
+                verbs: &["create"],
+                categories: &[],
+                ..res("", "v1", "Binding", "bindings", "binding", true, &[], &[])
+            },
             res(
                 "",
                 "v1",
@@ -701,6 +710,8 @@ pub(crate) mod tests {
         );
         assert_eq!(find("pods/status")["singularName"], "");
         assert!(find("pods/status").get("storageVersionHash").is_none());
+        assert!(find("bindings").get("storageVersionHash").is_none());
+        assert_eq!(find("bindings")["verbs"], json!(["create"]));
         assert_eq!(find("pods/log")["verbs"], json!(["get"]));
         assert_eq!(find("pods/log")["kind"], "Pod");
         assert_eq!(find("pods/exec")["kind"], "PodExecOptions");
