@@ -27,10 +27,30 @@ use serde_json::{json, Map, Value};
 use crate::discovery::{fnv1a64, ordered_groups, subresource};
 use paths::{Dialect, KindNames};
 
-/// Media type of the protobuf form of `/openapi/v2`, which client-go's
-/// `OpenAPISchema()` asks for exclusively. rkube serves only JSON, so the router
-/// answers this with 406 (see the module-level notes in the report).
+/// Media type of the protobuf form of `/openapi/v2`, the only one client-go's
+/// `OpenAPISchema()` asks for. rkube serves the documents as JSON only, so such a
+/// request gets 406 Not Acceptable (kubectl then falls back to its compiled-in types).
 pub const OPENAPI_V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+
+/// Whether an `Accept` header lets the server answer an OpenAPI document as JSON, as
+/// Kubernetes negotiates it: an absent or empty header, or any media range with q > 0
+/// that is `application/json`, `application/*` or `*/*`. `false` means 406.
+pub fn accepts_json(accept: Option<&str>) -> bool {
+    let Some(accept) = accept.map(str::trim).filter(|a| !a.is_empty()) else {
+        return true;
+    };
+    accept.split(',').any(|range| {
+        let mut parts = range.split(';').map(str::trim);
+        let base = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let refused = parts.any(|p| {
+            p.split_once('=').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("q")
+                    && v.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+            })
+        });
+        !refused && matches!(base.as_str(), "application/json" | "application/*" | "*/*")
+    })
+}
 
 /// One rendered document and its hash (used in `?hash=` URLs and as the ETag).
 #[derive(Clone, Debug)]

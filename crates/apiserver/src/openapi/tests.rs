@@ -436,3 +436,18 @@ fn field_metadata_tables_match_the_schemas() {
     }
     assert!(applied > 50, "only {applied} enum rows applied");
 }
+
+#[test]
+fn json_negotiation() {
+    assert!(accepts_json(None));
+    assert!(accepts_json(Some("")));
+    assert!(accepts_json(Some("application/json")));
+    assert!(accepts_json(Some("application/json, */*")));
+    assert!(accepts_json(Some("*/*")));
+    assert!(accepts_json(Some(
+        "application/com.github.proto-openapi.spec.v2@v1.0+protobuf, application/json;q=0.9"
+    )));
+    assert!(!accepts_json(Some(OPENAPI_V2_PROTOBUF)));
+    assert!(!accepts_json(Some("application/yaml")));
+    assert!(!accepts_json(Some("application/json;q=0")));
+}
