@@ -95,6 +95,7 @@ pub struct OpenApi {
     /// Keyed by index path: `api/v1`, `apis/apps/v1`.
     v3: BTreeMap<String, Document>,
     v3_index: Value,
+    v3_index_doc: Document,
     v2: OnceLock<Document>,
 }
 
@@ -105,22 +106,22 @@ impl OpenApi {
         let mut v3 = BTreeMap::new();
         let mut index = Map::new();
         for (group, version, gv_resources) in group_versions(resources) {
-            {
-                let key = gv_path(group, version);
-                let value = Schemas::generate(&gv_resources).into_v3_document(&gv_resources);
-                let doc = Document::from_bytes(to_json(&value));
-                drop(value);
-                index.insert(
-                    key.clone(),
-                    json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash={}", doc.hash)}),
-                );
-                v3.insert(key, doc);
-            }
+            let key = gv_path(group, version);
+            let value = Schemas::generate(&gv_resources).into_v3_document(&gv_resources);
+            let doc = Document::from_bytes(to_json(&value));
+            drop(value);
+            index.insert(
+                key.clone(),
+                json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash={}", doc.hash)}),
+            );
+            v3.insert(key, doc);
         }
+        let v3_index = json!({"paths": index});
         OpenApi {
             resources: resources.to_vec(),
             v3,
-            v3_index: json!({"paths": index}),
+            v3_index_doc: Document::from_bytes(to_json(&v3_index)),
+            v3_index,
             v2: OnceLock::new(),
         }
     }
@@ -128,6 +129,16 @@ impl OpenApi {
     /// `GET /openapi/v3`: `{"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=..."}, ...}}`.
     pub fn v3_index(&self) -> Value {
         self.v3_index.clone()
+    }
+
+    /// The same index, serialized, for the response body.
+    pub fn v3_index_json(&self) -> Bytes {
+        self.v3_index_doc.bytes.clone()
+    }
+
+    /// The hash (ETag) of the index; it changes when any document changes.
+    pub fn v3_index_hash(&self) -> &str {
+        &self.v3_index_doc.hash
     }
 
     /// `GET /openapi/v3/{path}` with `path` like `api/v1` or `apis/apps/v1` (a leading
@@ -166,16 +177,16 @@ impl OpenApi {
         })
     }
 
-    /// Bytes held by the rendered documents (the v2 document counts once rendered).
+    /// Approximate bytes held by the rendered documents (the v2 document counts once
+    /// rendered).
     pub fn retained_bytes(&self) -> usize {
         let v3: usize = self
             .v3
             .iter()
             .map(|(k, d)| k.len() + d.bytes.len() + d.hash.len())
             .sum();
-        let index = serde_json::to_vec(&self.v3_index)
-            .map(|b| b.len())
-            .unwrap_or(0);
+        // The index is kept as bytes and as a `Value` (roughly twice the bytes).
+        let index = 3 * self.v3_index_doc.bytes.len();
         v3 + index + self.v2.get().map(|d| d.bytes.len()).unwrap_or(0)
     }
 }

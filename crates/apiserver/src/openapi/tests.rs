@@ -81,6 +81,9 @@ fn v3_index_lists_every_group_version() {
         assert!(api.v3_document(key).is_some());
     }
     assert!(api.v3_document("/apis/apps/v1").is_some());
+    let index_bytes: Value = serde_json::from_slice(&api.v3_index_json()).unwrap();
+    assert_eq!(index_bytes, index);
+    assert_eq!(api.v3_index_hash().len(), 16);
     assert!(api.v3_document("apis/apps/v2").is_none());
 }
 
@@ -450,4 +453,10 @@ fn json_negotiation() {
     assert!(!accepts_json(Some(OPENAPI_V2_PROTOBUF)));
     assert!(!accepts_json(Some("application/yaml")));
     assert!(!accepts_json(Some("application/json;q=0")));
+}
+
+#[test]
+fn shareable_between_request_tasks() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<OpenApi>();
 }
