@@ -53,7 +53,7 @@ pub fn accepts_json(accept: Option<&str>) -> bool {
 }
 
 /// One rendered document and its hash (used in `?hash=` URLs and as the ETag).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Document {
     bytes: Bytes,
     hash: String,
@@ -89,7 +89,6 @@ fn group_versions(
 }
 
 /// Every OpenAPI document of a set of resources, rendered once.
-#[derive(Debug)]
 pub struct OpenApi {
     resources: Vec<ResourceInfo>,
     /// Keyed by index path: `api/v1`, `apis/apps/v1`.
@@ -188,6 +187,17 @@ impl OpenApi {
         // The index is kept as bytes and as a `Value` (roughly twice the bytes).
         let index = 3 * self.v3_index_doc.bytes.len();
         v3 + index + self.v2.get().map(|d| d.bytes.len()).unwrap_or(0)
+    }
+}
+
+impl std::fmt::Debug for OpenApi {
+    // The documents are megabytes; show what is there, not the bytes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenApi")
+            .field("v3", &self.v3.keys().collect::<Vec<_>>())
+            .field("v2_rendered", &self.v2.get().is_some())
+            .field("retained_bytes", &self.retained_bytes())
+            .finish()
     }
 }
 
