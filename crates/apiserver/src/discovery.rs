@@ -11,8 +11,32 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use rkube_api::ResourceInfo;
+use rkube_api::{Registry, ResourceInfo};
 use serde_json::{json, Map, Value};
+
+/// The served resources, as the document builders read them: a [`Registry`] in the
+/// server, a plain list in tests and tools.
+pub trait ResourceSource {
+    fn resources(&self) -> &[ResourceInfo];
+}
+
+impl ResourceSource for Registry {
+    fn resources(&self) -> &[ResourceInfo] {
+        self.all()
+    }
+}
+
+impl ResourceSource for [ResourceInfo] {
+    fn resources(&self) -> &[ResourceInfo] {
+        self
+    }
+}
+
+impl ResourceSource for Vec<ResourceInfo> {
+    fn resources(&self) -> &[ResourceInfo] {
+        self
+    }
+}
 
 /// The aggregated discovery API version a client asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,7 +130,8 @@ pub fn api_versions(server_address: &str) -> Value {
 }
 
 /// `GET /apis`: every named group with its versions, in Kubernetes' group order.
-pub fn api_group_list(resources: &[ResourceInfo]) -> Value {
+pub fn api_group_list(source: &(impl ResourceSource + ?Sized)) -> Value {
+    let resources = source.resources();
     let groups: Vec<Value> = ordered_groups(resources)
         .into_iter()
         .filter(|(group, _)| !group.is_empty())
@@ -116,7 +141,8 @@ pub fn api_group_list(resources: &[ResourceInfo]) -> Value {
 }
 
 /// `GET /apis/{group}`: one `APIGroup`, `None` if the registry has no such group.
-pub fn api_group(resources: &[ResourceInfo], group: &str) -> Option<Value> {
+pub fn api_group(source: &(impl ResourceSource + ?Sized), group: &str) -> Option<Value> {
+    let resources = source.resources();
     if group.is_empty() {
         return None;
     }
@@ -135,7 +161,12 @@ pub fn api_group(resources: &[ResourceInfo], group: &str) -> Option<Value> {
 /// `GET /api/v1` (`group == ""`) or `GET /apis/{group}/{version}`: the resources of
 /// one group-version, subresources included, sorted by name as Kubernetes sorts them.
 /// `None` if the registry serves nothing in that group-version.
-pub fn api_resource_list(resources: &[ResourceInfo], group: &str, version: &str) -> Option<Value> {
+pub fn api_resource_list(
+    source: &(impl ResourceSource + ?Sized),
+    group: &str,
+    version: &str,
+) -> Option<Value> {
+    let resources = source.resources();
     let infos: Vec<&ResourceInfo> = resources
         .iter()
         .filter(|r| r.group == group && r.version == version)
@@ -200,10 +231,11 @@ pub fn api_resource_list(resources: &[ResourceInfo], group: &str, version: &str)
 /// Aggregated discovery (`APIGroupDiscoveryList`): for `/api` when `legacy` (the core
 /// group only) or for `/apis` (every named group, in group order).
 pub fn aggregated_discovery(
-    resources: &[ResourceInfo],
+    source: &(impl ResourceSource + ?Sized),
     legacy: bool,
     version: AggregatedVersion,
 ) -> Value {
+    let resources = source.resources();
     let items: Vec<Value> = ordered_groups(resources)
         .into_iter()
         .filter(|(g, _)| g.is_empty() == legacy)
@@ -341,7 +373,10 @@ pub fn subresource(parent: &ResourceInfo, sub: &str) -> SubresourceInfo {
 /// Groups and their versions (preferred first), in the order Kubernetes lists them:
 /// the core group, then named groups by Kubernetes' fixed group priorities, then any
 /// other group alphabetically.
-pub fn ordered_groups(resources: &[ResourceInfo]) -> Vec<(&'static str, Vec<&'static str>)> {
+pub fn ordered_groups(
+    source: &(impl ResourceSource + ?Sized),
+) -> Vec<(&'static str, Vec<&'static str>)> {
+    let resources = source.resources();
     let mut groups: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
     for r in resources {
         let versions = groups.entry(r.group).or_default();
@@ -871,5 +906,28 @@ pub(crate) mod tests {
             &[],
         );
         assert_ne!(storage_version_hash(&r), storage_version_hash(&other));
+    }
+
+    /// Whatever the built-in registry holds, every listed group and version resolves.
+    #[test]
+    fn builtin_registry_is_consistent() {
+        let reg = Registry::builtin();
+        let list = api_group_list(&reg);
+        for group in list["groups"].as_array().unwrap() {
+            let name = group["name"].as_str().unwrap();
+            assert_eq!(api_group(&reg, name).unwrap()["name"], name);
+            for v in group["versions"].as_array().unwrap() {
+                let version = v["version"].as_str().unwrap();
+                let rl = api_resource_list(&reg, name, version).unwrap();
+                assert_eq!(rl["groupVersion"], v["groupVersion"]);
+            }
+        }
+        let has_core = reg.all().iter().any(|r| r.group.is_empty());
+        assert_eq!(api_resource_list(&reg, "", "v1").is_some(), has_core);
+        let agg = aggregated_discovery(&reg, false, AggregatedVersion::V2);
+        assert_eq!(
+            agg["items"].as_array().unwrap().len(),
+            list["groups"].as_array().unwrap().len()
+        );
     }
 }

@@ -24,7 +24,7 @@ use k8s_openapi::schemars::{JsonSchema, SchemaGenerator};
 use rkube_api::ResourceInfo;
 use serde_json::{json, Map, Value};
 
-use crate::discovery::{fnv1a64, ordered_groups, subresource};
+use crate::discovery::{fnv1a64, ordered_groups, subresource, ResourceSource};
 use paths::{Dialect, KindNames};
 
 /// Media type of the protobuf form of `/openapi/v2`, the only one client-go's
@@ -99,9 +99,10 @@ pub struct OpenApi {
 }
 
 impl OpenApi {
-    /// Renders the v3 documents of every group-version in `resources`
-    /// (`Registry::all()`).
-    pub fn build(resources: &[ResourceInfo]) -> OpenApi {
+    /// Renders the v3 documents of every group-version served (a `Registry`, or a
+    /// list of resources).
+    pub fn build(source: &(impl ResourceSource + ?Sized)) -> OpenApi {
+        let resources = source.resources();
         let mut v3 = BTreeMap::new();
         let mut index = Map::new();
         for (group, version, gv_resources) in group_versions(resources) {

@@ -460,3 +460,34 @@ fn shareable_between_request_tasks() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<OpenApi>();
 }
+
+/// Whatever the built-in registry holds, every document builds and every `$ref` in it
+/// resolves.
+#[test]
+fn builtin_registry_documents_resolve() {
+    let reg = rkube_api::Registry::builtin();
+    let api = OpenApi::build(&reg);
+    for key in api.v3_index()["paths"].as_object().unwrap().keys() {
+        let d = doc(&api, key);
+        let mut refs = Vec::new();
+        all_refs(&d, &mut refs);
+        for r in refs {
+            let name = r.strip_prefix("#/components/schemas/").unwrap();
+            assert!(schema(&d, name).is_object(), "{key}: dangling {r}");
+        }
+    }
+    for r in reg.all() {
+        let d = doc(&api, &gv_path(r.group, r.version));
+        let gvk = json!({"group": r.group, "kind": r.kind, "version": r.version});
+        let found = d["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|s| {
+                s["x-kubernetes-group-version-kind"]
+                    .as_array()
+                    .is_some_and(|a| a.contains(&gvk))
+            });
+        assert!(found, "no schema for {gvk}");
+    }
+}
