@@ -155,8 +155,17 @@ impl AppState {
         })
     }
 
-    pub fn openapi(&self) -> &openapi::OpenApi {
-        self.openapi.get_or_init(|| openapi::OpenApi::build(self.registry.all()))
+    /// The OpenAPI documents, built on first use on a blocking thread (it takes a while and
+    /// most clients never ask).
+    pub async fn openapi(&self) -> &openapi::OpenApi {
+        if self.openapi.get().is_none() {
+            let resources = self.registry.all().to_vec();
+            let built = tokio::task::spawn_blocking(move || openapi::OpenApi::build(&resources))
+                .await
+                .expect("building the OpenAPI documents does not panic");
+            let _ = self.openapi.set(built);
+        }
+        self.openapi.get().expect("set above")
     }
 }
 
@@ -267,26 +276,59 @@ fn json_bytes(body: bytes::Bytes, etag: Option<&str>) -> Response {
     resp
 }
 
+fn accept_of(req: &Request) -> Option<String> {
+    req.headers().get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).map(str::to_string)
+}
+
 async fn openapi_v2(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let accept = req.headers().get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).unwrap_or("");
-    // Only JSON is served; a client that wants protobuf only is told so (kubectl falls back).
-    if !accept.is_empty() && !accept.contains("json") && !accept.contains("*/*") {
-        return ApiError::not_acceptable(accept).into_response();
+    // Only JSON is served; kubectl asks /openapi/v3 first and uses v2 only as a fallback.
+    let accept = accept_of(&req);
+    if !openapi::accepts_json(accept.as_deref()) {
+        return ApiError::not_acceptable(accept.as_deref().unwrap_or("")).into_response();
     }
-    json_bytes(state.openapi().v2_json(), None)
+    let doc = state.openapi().await;
+    json_bytes(doc.v2_json(), Some(doc.v2_hash()))
 }
 
 async fn openapi_v3_index(State(state): State<Arc<AppState>>) -> Response {
-    axum::Json(state.openapi().v3_index()).into_response()
+    let doc = state.openapi().await;
+    json_bytes(doc.v3_index_json(), Some(doc.v3_index_hash()))
 }
 
+/// One group-version's document. Clients address it by content hash: a stale hash is
+/// redirected to the current one, a current one may be cached for good.
 async fn openapi_v3_doc(
     State(state): State<Arc<AppState>>,
     axum::extract::Path(path): axum::extract::Path<String>,
+    req: Request,
 ) -> Response {
-    match state.openapi().v3_document(&path) {
-        Some(body) => json_bytes(body, None),
-        None => ApiError::path_not_found().into_response(),
+    let accept = accept_of(&req);
+    if !openapi::accepts_json(accept.as_deref()) {
+        return ApiError::not_acceptable(accept.as_deref().unwrap_or("")).into_response();
+    }
+    let doc = state.openapi().await;
+    let (Some(body), Some(hash)) = (doc.v3_document(&path), doc.v3_hash(&path)) else {
+        return ApiError::path_not_found().into_response();
+    };
+    let asked = req
+        .uri()
+        .query()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "hash").map(|(_, v)| v.into_owned()));
+    match asked {
+        Some(h) if h != hash => {
+            let location = format!("/openapi/v3/{}?hash={hash}", path.trim_start_matches('/'));
+            (http::StatusCode::MOVED_PERMANENTLY, [(http::header::LOCATION, location)]).into_response()
+        }
+        Some(_) => {
+            let mut resp = json_bytes(body, Some(hash));
+            let expires = (chrono::Utc::now() + chrono::Duration::days(365)).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+            resp.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("public, immutable"));
+            if let Ok(v) = http::HeaderValue::from_str(&expires) {
+                resp.headers_mut().insert(http::header::EXPIRES, v);
+            }
+            resp
+        }
+        None => json_bytes(body, Some(hash)),
     }
 }
 

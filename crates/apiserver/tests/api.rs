@@ -498,3 +498,23 @@ async fn field_validation_warns_or_refuses_unknown_fields() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body["message"].as_str().unwrap().contains("strict decoding error: unknown field \"bogus\""), "{}", r.body["message"]);
 }
+
+#[tokio::test]
+async fn openapi_v3_is_addressed_by_hash() {
+    let s = server().await;
+    let index = s.get("/openapi/v3").await;
+    assert_eq!(index.status, StatusCode::OK);
+    let url = index.body["paths"]["apis/apps/v1"]["serverRelativeURL"].as_str().unwrap().to_string();
+    let doc = s.get(&url).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.headers.get("Cache-Control").unwrap(), "public, immutable");
+    assert!(doc.body["components"]["schemas"]["io.k8s.api.apps.v1.Deployment"].is_object());
+    let stale = s.get("/openapi/v3/apis/apps/v1?hash=stale").await;
+    assert_eq!(stale.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(stale.headers.get("Location").unwrap().to_str().unwrap(), url);
+    let proto_only = s.call("GET", "/openapi/v2", None, None, Some("application/com.github.proto-openapi.spec.v2@v1.0+protobuf")).await;
+    assert_eq!(proto_only.status, StatusCode::NOT_ACCEPTABLE);
+    let groups = s.call("GET", "/apis", None, None, Some("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json")).await;
+    assert_eq!(groups.body["kind"], "APIGroupDiscoveryList");
+    assert!(groups.headers.get("Content-Type").unwrap().to_str().unwrap().contains("as=APIGroupDiscoveryList"));
+}
