@@ -1,0 +1,971 @@
+//! Field ownership: `metadata.managedFields` and server-side apply
+//! (`application/apply-patch+yaml`), with the semantics of Kubernetes'
+//! structured-merge-diff.
+//!
+//! Every write records which manager set which fields. [`apply`] merges an applied
+//! configuration into the live object, removes fields the same manager applied before
+//! and now omits (unless someone else also owns them), and refuses to change a field
+//! another manager owns unless forced. [`record_update`] records ordinary
+//! create/update/patch writes (operation `Update`), taking changed fields away from
+//! other managers.
+//!
+//! Not modelled: the `before-first-apply` manager Kubernetes invents for objects that
+//! predate field tracking, the cap of ten `Update` entries, and migration of
+//! client-side-apply ownership when a client switches to server-side apply.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value};
+
+use super::fields::{key_json, DisplayPath, FieldPath, FieldSet, PathElement};
+use super::schema::{list_kind, map_is_atomic, ListKind};
+use crate::registry::ResourceInfo;
+
+/// One field another manager owns with a different value than the one applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyConflict {
+    /// The manager as Kubernetes prints it: `"kubectl"` for an applier,
+    /// `"kubectl-client-side-apply" using apps/v1` for an updater.
+    pub manager: String,
+    /// The field, e.g. `.spec.replicas` (the `field` of the Status cause).
+    pub field: String,
+    /// `conflict with "kubectl-client-side-apply" using apps/v1` (the `message` of the
+    /// Status cause, whose type is `FieldManagerConflict`).
+    pub message: String,
+}
+
+/// Why an apply was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ApplyError {
+    /// Other managers own fields the apply would change (HTTP 409 Conflict). Retrying
+    /// with `force=true` takes the fields over.
+    #[error("{}", conflict_message(.0))]
+    Conflicts(Vec<ApplyConflict>),
+    /// The applied configuration is unusable (HTTP 400 BadRequest).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The applied configuration does not fit the type (HTTP 422 Invalid).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ApplyError {
+    /// HTTP status code Kubernetes answers with.
+    pub fn code(&self) -> u16 {
+        match self {
+            ApplyError::Conflicts(_) => 409,
+            ApplyError::BadRequest(_) => 400,
+            ApplyError::Invalid(_) => 422,
+        }
+    }
+
+    /// The `Status.reason` Kubernetes answers with.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ApplyError::Conflicts(_) => "Conflict",
+            ApplyError::BadRequest(_) => "BadRequest",
+            ApplyError::Invalid(_) => "Invalid",
+        }
+    }
+}
+
+fn conflict_message(conflicts: &[ApplyConflict]) -> String {
+    if let [one] = conflicts {
+        return format!(
+            "Apply failed with 1 conflict: conflict with {}: {}",
+            one.manager, one.field
+        );
+    }
+    let mut managers: Vec<&str> = conflicts.iter().map(|c| c.manager.as_str()).collect();
+    managers.sort();
+    managers.dedup();
+    let mut lines = Vec::new();
+    for m in managers {
+        lines.push(format!("conflicts with {m}:"));
+        for c in conflicts.iter().filter(|c| c.manager == m) {
+            lines.push(format!("- {}", c.field));
+        }
+    }
+    format!(
+        "Apply failed with {} conflicts: {}",
+        conflicts.len(),
+        lines.join("\n")
+    )
+}
+
+/// Server-side apply of `applied` (already parsed from YAML) by `manager`. With
+/// `live: None` the result is the object to create. Returns the new object with
+/// `metadata.managedFields` updated; the server defaults, validates and stores it.
+pub fn apply(
+    info: &ResourceInfo,
+    live: Option<&Value>,
+    applied: &Value,
+    manager: &str,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<Value, ApplyError> {
+    let Value::Object(applied_map) = applied else {
+        return Err(ApplyError::BadRequest(
+            "error decoding YAML: the applied configuration is not an object".to_string(),
+        ));
+    };
+    if manager.is_empty() {
+        return Err(ApplyError::BadRequest(
+            "PATCH requests of type application/apply-patch+yaml require a field manager"
+                .to_string(),
+        ));
+    }
+    if let Some(kind) = applied_map.get("kind").and_then(Value::as_str) {
+        if kind != info.kind {
+            return Err(ApplyError::BadRequest(format!(
+                "the kind of the applied object ({kind}) does not match the resource's kind ({})",
+                info.kind
+            )));
+        }
+    }
+    if applied
+        .pointer("/metadata/managedFields")
+        .is_some_and(|m| !m.is_null())
+    {
+        return Err(ApplyError::BadRequest(
+            "metadata.managedFields must be nil".to_string(),
+        ));
+    }
+
+    let walker = Walker { kind: info.kind };
+    let live_obj = live.cloned().unwrap_or_else(|| skeleton(info));
+    let mut entries = decode_entries(&live_obj);
+    let api_version = info.api_version();
+
+    let mut applied_set = FieldSet::new();
+    walker.to_set(applied, &mut Vec::new(), &mut Vec::new(), &mut applied_set)?;
+    let applied_set = without_ignored(&applied_set, info, None);
+
+    let mut merged = walker.merge(Some(&live_obj), applied, &mut Vec::new());
+    // The merged object carries the live ownership until it is rewritten below.
+    set_managed_fields_raw(
+        &mut merged,
+        live_obj.pointer("/metadata/managedFields").cloned(),
+    );
+
+    let me = entries.iter().position(|e| e.is(manager, "Apply", "", ""));
+    let last_set = me.map(|i| entries[i].set.clone());
+    let previous_entry = me.map(|i| entries[i].clone());
+    let me = match me {
+        Some(i) => {
+            entries[i].set = applied_set.clone();
+            entries[i].api_version = api_version.clone();
+            i
+        }
+        None => {
+            entries.push(Entry {
+                manager: manager.to_string(),
+                operation: "Apply".to_string(),
+                api_version: api_version.clone(),
+                subresource: String::new(),
+                time: None,
+                set: applied_set.clone(),
+            });
+            entries.len() - 1
+        }
+    };
+
+    if let Some(last) = last_set {
+        let owned = entries
+            .iter()
+            .fold(FieldSet::new(), |acc, e| acc.union(&e.set));
+        for path in last.difference(&applied_set).0.iter().rev() {
+            if !owned.has_at_or_below(path) {
+                walker.remove(&mut merged, path, &mut Vec::new());
+            }
+        }
+    }
+
+    let cmp = Comparison::of(&walker, &live_obj, &merged, info, None);
+    let changed = cmp.modified.union(&cmp.added);
+    let mut conflicts = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        if i == me {
+            continue;
+        }
+        let clash = e.set.intersection(&changed);
+        for path in &clash.0 {
+            let who = e.display();
+            conflicts.push(ApplyConflict {
+                field: DisplayPath(path).to_string(),
+                message: format!("conflict with {who}"),
+                manager: who,
+            });
+        }
+    }
+    if !conflicts.is_empty() && !force {
+        return Err(ApplyError::Conflicts(conflicts));
+    }
+    for (i, e) in entries.iter_mut().enumerate() {
+        if i != me {
+            e.set = e.set.difference(&changed).difference(&cmp.removed);
+        }
+    }
+
+    let object_changed = !same_ignoring_managed_fields(&live_obj, &merged);
+    let entry_changed = previous_entry
+        .as_ref()
+        .is_none_or(|p| p.set != entries[me].set || p.api_version != entries[me].api_version);
+    if object_changed || entry_changed || entries[me].time.is_none() {
+        entries[me].time = Some(now.to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+    entries.retain(|e| !e.set.is_empty());
+    write_entries(&mut merged, entries);
+    Ok(merged)
+}
+
+/// Records a non-apply write (create, update, patch) by `manager` in
+/// `metadata.managedFields` of `new` (operation `Update`). `old` is the stored object,
+/// `None` for a create. Fields this write changes are taken from other managers; a write
+/// that changes nothing leaves managedFields as they were. If `new` carries non-empty
+/// managedFields that differ from `old`'s, the client is replacing the ownership record
+/// and those are used (`[{}]` clears it), as in Kubernetes.
+pub fn record_update(
+    info: &ResourceInfo,
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    subresource: Option<&str>,
+    now: DateTime<Utc>,
+) {
+    if !new.is_object() {
+        return;
+    }
+    let old_obj = old.cloned().unwrap_or_else(|| skeleton(info));
+    let sent = new.pointer("/metadata/managedFields").cloned();
+    let stored = old_obj.pointer("/metadata/managedFields").cloned();
+    let mut entries = match &sent {
+        Some(Value::Array(items)) if !items.is_empty() && sent != stored => {
+            decode_entries_from(items)
+        }
+        _ => decode_entries(&old_obj),
+    };
+    let walker = Walker { kind: info.kind };
+    let cmp = Comparison::of(&walker, &old_obj, new, info, subresource);
+    let changed = cmp.modified.union(&cmp.added);
+    for e in entries.iter_mut() {
+        e.set = e.set.difference(&changed).difference(&cmp.removed);
+    }
+    if !changed.is_empty() {
+        let api_version = info.api_version();
+        let sub = subresource.unwrap_or("");
+        match entries
+            .iter_mut()
+            .find(|e| e.is(manager, "Update", &api_version, sub))
+        {
+            Some(e) => {
+                e.set = e.set.union(&changed);
+                e.time = Some(now.to_rfc3339_opts(SecondsFormat::Secs, true));
+            }
+            None => entries.push(Entry {
+                manager: manager.to_string(),
+                operation: "Update".to_string(),
+                api_version,
+                subresource: sub.to_string(),
+                time: Some(now.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                set: changed,
+            }),
+        }
+    }
+    entries.retain(|e| !e.set.is_empty());
+    write_entries(new, entries);
+}
+
+/// The zero value of the kind as Kubernetes' Go types serialise it: the structs that
+/// are not pointers exist, empty. Field ownership of a create compares against it, so a
+/// created object owns `f:spec` only through its leaves, but owns new maps such as
+/// `f:labels` (`.`) themselves.
+fn skeleton(info: &ResourceInfo) -> Value {
+    let template = || serde_json::json!({"metadata": {}, "spec": {}});
+    let mut obj = Map::new();
+    obj.insert("metadata".into(), Value::Object(Map::new()));
+    let empty = || Value::Object(Map::new());
+    let (spec, status): (Option<Value>, Option<Value>) = match info.kind {
+        "Pod"
+        | "ReplicationController"
+        | "Namespace"
+        | "PersistentVolume"
+        | "ResourceQuota"
+        | "PodDisruptionBudget"
+        | "CertificateSigningRequest" => (Some(empty()), Some(empty())),
+        "Deployment" => (
+            Some(serde_json::json!({"template": template(), "strategy": {}})),
+            Some(empty()),
+        ),
+        "StatefulSet" | "DaemonSet" => (
+            Some(serde_json::json!({"template": template(), "updateStrategy": {}})),
+            Some(empty()),
+        ),
+        "ReplicaSet" | "Job" => (
+            Some(serde_json::json!({"template": template()})),
+            Some(empty()),
+        ),
+        "CronJob" => (
+            Some(
+                serde_json::json!({"jobTemplate": {"metadata": {}, "spec": {"template": template()}}}),
+            ),
+            Some(empty()),
+        ),
+        "Service" | "Ingress" => (Some(empty()), Some(serde_json::json!({"loadBalancer": {}}))),
+        "Node" => (
+            Some(empty()),
+            Some(serde_json::json!({"daemonEndpoints": {"kubeletEndpoint": {}}, "nodeInfo": {}})),
+        ),
+        "PersistentVolumeClaim" => (Some(serde_json::json!({"resources": {}})), Some(empty())),
+        "HorizontalPodAutoscaler" => (
+            Some(serde_json::json!({"scaleTargetRef": {}})),
+            Some(empty()),
+        ),
+        "NetworkPolicy" => (Some(serde_json::json!({"podSelector": {}})), None),
+        "LimitRange" | "Lease" | "PodTemplate" => (None, None),
+        _ => (None, None),
+    };
+    if let Some(spec) = spec {
+        obj.insert("spec".into(), spec);
+    }
+    if let Some(status) = status {
+        obj.insert("status".into(), status);
+    }
+    match info.kind {
+        "PodTemplate" => {
+            obj.insert("template".into(), template());
+        }
+        "LimitRange" | "Lease" => {
+            obj.insert("spec".into(), empty());
+        }
+        "RoleBinding" | "ClusterRoleBinding" => {
+            obj.insert("roleRef".into(), empty());
+        }
+        "Event" => {
+            obj.insert("involvedObject".into(), empty());
+            obj.insert("source".into(), empty());
+        }
+        _ => {}
+    }
+    Value::Object(obj)
+}
+
+fn same_ignoring_managed_fields(a: &Value, b: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            m.remove("managedFields");
+        }
+        v
+    };
+    strip(a) == strip(b)
+}
+
+/// Fields Kubernetes never tracks (identity and bookkeeping of the object), and the
+/// fields a write through the other endpoint owns: `status` for the main resource of a
+/// kind with a status subresource, everything but `status` for the status subresource.
+fn is_ignored(path: &[PathElement], info: &ResourceInfo, subresource: Option<&str>) -> bool {
+    let field = |i: usize| match path.get(i) {
+        Some(PathElement::Field(f)) => Some(f.as_str()),
+        _ => None,
+    };
+    match (field(0), path.len()) {
+        (Some("apiVersion" | "kind"), _) => return true,
+        (Some("metadata"), 1) => return true,
+        (Some("metadata"), _) => {
+            if matches!(
+                field(1),
+                Some(
+                    "name"
+                        | "namespace"
+                        | "creationTimestamp"
+                        | "selfLink"
+                        | "uid"
+                        | "clusterName"
+                        | "generation"
+                        | "managedFields"
+                        | "resourceVersion"
+                )
+            ) {
+                return true;
+            }
+        }
+        _ => {}
+    }
+    match subresource {
+        Some("status") => field(0) != Some("status"),
+        None => info.has_status && field(0) == Some("status"),
+        Some(_) => false,
+    }
+}
+
+fn without_ignored(set: &FieldSet, info: &ResourceInfo, subresource: Option<&str>) -> FieldSet {
+    FieldSet(
+        set.0
+            .iter()
+            .filter(|p| !is_ignored(p, info, subresource))
+            .cloned()
+            .collect(),
+    )
+}
+
+/// The difference between two versions of an object, as field sets.
+struct Comparison {
+    added: FieldSet,
+    modified: FieldSet,
+    removed: FieldSet,
+}
+
+impl Comparison {
+    fn of(
+        walker: &Walker<'_>,
+        old: &Value,
+        new: &Value,
+        info: &ResourceInfo,
+        subresource: Option<&str>,
+    ) -> Comparison {
+        let mut cmp = Comparison {
+            added: FieldSet::new(),
+            modified: FieldSet::new(),
+            removed: FieldSet::new(),
+        };
+        walker.compare(
+            Some(old),
+            Some(new),
+            &mut Vec::new(),
+            &mut Vec::new(),
+            &mut cmp,
+        );
+        cmp.added = without_ignored(&cmp.added, info, subresource);
+        cmp.modified = without_ignored(&cmp.modified, info, subresource);
+        cmp.removed = without_ignored(&cmp.removed, info, subresource);
+        cmp
+    }
+}
+
+/// One `managedFields` entry.
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    manager: String,
+    operation: String,
+    api_version: String,
+    subresource: String,
+    time: Option<String>,
+    set: FieldSet,
+}
+
+impl Entry {
+    /// Kubernetes identifies an appliers by name and subresource, an updater also by
+    /// apiVersion.
+    fn is(&self, manager: &str, operation: &str, api_version: &str, subresource: &str) -> bool {
+        self.manager == manager
+            && self.operation == operation
+            && self.subresource == subresource
+            && (operation == "Apply" || self.api_version == api_version)
+    }
+
+    /// The manager as conflict messages print it.
+    fn display(&self) -> String {
+        let mut s = format!("{:?}", self.manager);
+        if !self.subresource.is_empty() {
+            s = format!("{s} with subresource {:?}", self.subresource);
+        }
+        if self.operation == "Update" {
+            s = format!("{s} using {}", self.api_version);
+        }
+        s
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("manager".into(), Value::String(self.manager.clone()));
+        m.insert("operation".into(), Value::String(self.operation.clone()));
+        m.insert("apiVersion".into(), Value::String(self.api_version.clone()));
+        if let Some(t) = &self.time {
+            m.insert("time".into(), Value::String(t.clone()));
+        }
+        m.insert("fieldsType".into(), Value::String("FieldsV1".into()));
+        m.insert("fieldsV1".into(), self.set.to_fields_v1());
+        if !self.subresource.is_empty() {
+            m.insert(
+                "subresource".into(),
+                Value::String(self.subresource.clone()),
+            );
+        }
+        Value::Object(m)
+    }
+}
+
+fn decode_entries(obj: &Value) -> Vec<Entry> {
+    match obj.pointer("/metadata/managedFields") {
+        Some(Value::Array(items)) => decode_entries_from(items),
+        _ => Vec::new(),
+    }
+}
+
+/// Entries Kubernetes could not use (no manager, other fields types, broken sets) are
+/// dropped, as Kubernetes resets ownership it cannot decode.
+fn decode_entries_from(items: &[Value]) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::new();
+    for item in items {
+        let s = |k: &str| {
+            item.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        if s("fieldsType") != "FieldsV1" {
+            continue;
+        }
+        let Ok(set) = FieldSet::from_fields_v1(item.get("fieldsV1").unwrap_or(&Value::Null)) else {
+            continue;
+        };
+        let entry = Entry {
+            manager: s("manager"),
+            operation: s("operation"),
+            api_version: s("apiVersion"),
+            subresource: s("subresource"),
+            time: item.get("time").and_then(Value::as_str).map(str::to_string),
+            set,
+        };
+        if !matches!(entry.operation.as_str(), "Apply" | "Update") {
+            continue;
+        }
+        match out.iter_mut().find(|e| {
+            e.is(
+                &entry.manager,
+                &entry.operation,
+                &entry.api_version,
+                &entry.subresource,
+            )
+        }) {
+            Some(e) => e.set = e.set.union(&entry.set),
+            None => out.push(entry),
+        }
+    }
+    out
+}
+
+/// Writes entries in Kubernetes' order: by operation, time, manager, apiVersion,
+/// subresource.
+fn write_entries(obj: &mut Value, mut entries: Vec<Entry>) {
+    entries.sort_by(|a, b| {
+        (
+            &a.operation,
+            &a.time,
+            &a.manager,
+            &a.api_version,
+            &a.subresource,
+        )
+            .cmp(&(
+                &b.operation,
+                &b.time,
+                &b.manager,
+                &b.api_version,
+                &b.subresource,
+            ))
+    });
+    let value = if entries.is_empty() {
+        None
+    } else {
+        Some(Value::Array(entries.iter().map(Entry::to_value).collect()))
+    };
+    set_managed_fields_raw(obj, value);
+}
+
+fn set_managed_fields_raw(obj: &mut Value, value: Option<Value>) {
+    let Some(root) = obj.as_object_mut() else {
+        return;
+    };
+    let meta = root
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(meta) = meta.as_object_mut() else {
+        return;
+    };
+    match value {
+        Some(v) => {
+            meta.insert("managedFields".into(), v);
+        }
+        None => {
+            meta.remove("managedFields");
+        }
+    }
+}
+
+/// Walks values with the schema facts of one kind.
+struct Walker<'a> {
+    kind: &'a str,
+}
+
+impl Walker<'_> {
+    fn list_kind(&self, names: &[String]) -> ListKind {
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        list_kind(self.kind, &refs)
+    }
+
+    fn map_atomic(&self, names: &[String]) -> bool {
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        map_is_atomic(self.kind, &refs)
+    }
+
+    /// The path element of an associative-list item, or `None` when a key is missing
+    /// and has no default.
+    fn item_key(&self, item: &Value, keys: &[super::schema::MapKey]) -> Option<PathElement> {
+        let mut fields = Vec::with_capacity(keys.len());
+        for k in keys {
+            let v = match (item.get(k.name), k.default) {
+                (Some(v), _) if !v.is_null() => v.clone(),
+                (_, Some(d)) => Value::String(d.to_string()),
+                _ => return None,
+            };
+            fields.push((k.name.to_string(), v));
+        }
+        Some(PathElement::Key(key_json(fields)))
+    }
+
+    /// The fields an applied configuration sets: its leaves, atomic lists and maps, set
+    /// members and associative-list items.
+    fn to_set(
+        &self,
+        v: &Value,
+        names: &mut Vec<String>,
+        path: &mut FieldPath,
+        out: &mut FieldSet,
+    ) -> Result<(), ApplyError> {
+        match v {
+            Value::Object(m) if !self.map_atomic(names) => {
+                for (k, child) in m {
+                    names.push(k.clone());
+                    path.push(PathElement::Field(k.clone()));
+                    let r = self.to_set(child, names, path, out);
+                    path.pop();
+                    names.pop();
+                    r?;
+                }
+            }
+            Value::Array(items) => match self.list_kind(names) {
+                ListKind::Atomic => out.insert(path.clone()),
+                ListKind::Set => {
+                    for item in items {
+                        let mut p = path.clone();
+                        p.push(PathElement::Value(item.to_string()));
+                        out.insert(p);
+                    }
+                }
+                ListKind::Map { keys, .. } => {
+                    let mut seen = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        let Some(pe) = self.item_key(item, keys) else {
+                            let missing = keys
+                                .iter()
+                                .find(|k| item.get(k.name).is_none() && k.default.is_none())
+                                .map(|k| k.name)
+                                .unwrap_or("");
+                            return Err(ApplyError::Invalid(format!(
+                                "{}: element {i}: associative list with keys has an element that omits key field {missing:?} (and doesn't have default value)",
+                                DisplayPath(path)
+                            )));
+                        };
+                        if seen.contains(&pe) {
+                            return Err(ApplyError::Invalid(format!(
+                                "{}: duplicate entries for key {}",
+                                DisplayPath(path),
+                                DisplayPath(std::slice::from_ref(&pe))
+                            )));
+                        }
+                        seen.push(pe.clone());
+                        path.push(pe);
+                        out.insert(path.clone());
+                        let r = self.to_set(item, names, path, out);
+                        path.pop();
+                        r?;
+                    }
+                }
+            },
+            _ => out.insert(path.clone()),
+        }
+        Ok(())
+    }
+
+    /// Merges an applied configuration into the live object: maps merge, associative
+    /// lists merge by key, sets are unions, everything else is replaced. `null` in the
+    /// configuration removes the field.
+    fn merge(&self, live: Option<&Value>, applied: &Value, names: &mut Vec<String>) -> Value {
+        match applied {
+            Value::Object(am) if !self.map_atomic(names) => {
+                let mut out = match live {
+                    Some(Value::Object(lm)) => lm.clone(),
+                    _ => Map::new(),
+                };
+                for (k, av) in am {
+                    if av.is_null() {
+                        out.remove(k);
+                        continue;
+                    }
+                    names.push(k.clone());
+                    let merged = self.merge(out.get(k), av, names);
+                    names.pop();
+                    out.insert(k.clone(), merged);
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => {
+                let Some(Value::Array(live_items)) = live else {
+                    return self.merge_fresh_list(items, names);
+                };
+                match self.list_kind(names) {
+                    ListKind::Atomic => applied.clone(),
+                    ListKind::Set => {
+                        let mut out = live_items.clone();
+                        for item in items {
+                            if !out.contains(item) {
+                                out.push(item.clone());
+                            }
+                        }
+                        Value::Array(out)
+                    }
+                    ListKind::Map { keys, .. } => {
+                        let mut out = live_items.clone();
+                        for item in items {
+                            let key = self.item_key(item, keys);
+                            let found = key.as_ref().and_then(|k| {
+                                out.iter()
+                                    .position(|l| self.item_key(l, keys).as_ref() == Some(k))
+                            });
+                            match found {
+                                Some(i) => out[i] = self.merge(Some(&out[i]), item, names),
+                                None => out.push(self.merge(None, item, names)),
+                            }
+                        }
+                        Value::Array(out)
+                    }
+                }
+            }
+            other => other.clone(),
+        }
+    }
+
+    fn merge_fresh_list(&self, items: &[Value], names: &mut Vec<String>) -> Value {
+        Value::Array(items.iter().map(|i| self.merge(None, i, names)).collect())
+    }
+
+    /// Removes the node at `path` from `obj`.
+    fn remove(&self, obj: &mut Value, path: &[PathElement], names: &mut Vec<String>) {
+        let Some((first, rest)) = path.split_first() else {
+            return;
+        };
+        match (first, obj) {
+            (PathElement::Field(f), Value::Object(m)) => {
+                if rest.is_empty() {
+                    m.remove(f);
+                } else if let Some(child) = m.get_mut(f) {
+                    names.push(f.clone());
+                    self.remove(child, rest, names);
+                    names.pop();
+                }
+            }
+            (PathElement::Key(_), Value::Array(items)) => {
+                let ListKind::Map { keys, .. } = self.list_kind(names) else {
+                    return;
+                };
+                let Some(i) = items
+                    .iter()
+                    .position(|it| self.item_key(it, keys).as_ref() == Some(first))
+                else {
+                    return;
+                };
+                if rest.is_empty() {
+                    items.remove(i);
+                } else {
+                    self.remove(&mut items[i], rest, names);
+                }
+            }
+            (PathElement::Value(json), Value::Array(items)) => {
+                if rest.is_empty() {
+                    items.retain(|it| it.to_string() != *json);
+                }
+            }
+            (PathElement::Index(i), Value::Array(items)) => {
+                if rest.is_empty() {
+                    if *i < items.len() {
+                        items.remove(*i);
+                    }
+                } else if let Some(child) = items.get_mut(*i) {
+                    self.remove(child, rest, names);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Records what changed from `lhs` to `rhs` below `path`.
+    fn compare(
+        &self,
+        lhs: Option<&Value>,
+        rhs: Option<&Value>,
+        names: &mut Vec<String>,
+        path: &mut FieldPath,
+        cmp: &mut Comparison,
+    ) {
+        match (lhs, rhs) {
+            (None, None) => {}
+            (Some(Value::Object(l)), Some(Value::Object(r))) if !self.map_atomic(names) => {
+                self.compare_maps(Some(l), Some(r), names, path, cmp);
+            }
+            (None, Some(Value::Object(r))) if !self.map_atomic(names) => {
+                if !path.is_empty() {
+                    cmp.added.insert(path.clone());
+                }
+                self.compare_maps(None, Some(r), names, path, cmp);
+            }
+            (Some(Value::Object(l)), None) if !self.map_atomic(names) => {
+                if !path.is_empty() {
+                    cmp.removed.insert(path.clone());
+                }
+                self.compare_maps(Some(l), None, names, path, cmp);
+            }
+            (l, r) if self.is_granular_list(l, r, names) => {
+                let empty = Vec::new();
+                let li = l.and_then(Value::as_array).unwrap_or(&empty);
+                let ri = r.and_then(Value::as_array).unwrap_or(&empty);
+                if l.is_none() {
+                    cmp.added.insert(path.clone());
+                }
+                if r.is_none() {
+                    cmp.removed.insert(path.clone());
+                }
+                self.compare_lists(li, ri, names, path, cmp);
+            }
+            (None, Some(_)) => cmp.added.insert(path.clone()),
+            (Some(_), None) => cmp.removed.insert(path.clone()),
+            (Some(l), Some(r)) => {
+                if l != r {
+                    cmp.modified.insert(path.clone());
+                }
+            }
+        }
+    }
+
+    fn is_granular_list(&self, l: Option<&Value>, r: Option<&Value>, names: &[String]) -> bool {
+        let ok = |v: Option<&Value>| v.is_none_or(Value::is_array);
+        ok(l) && ok(r) && (l.is_some() || r.is_some()) && self.list_kind(names) != ListKind::Atomic
+    }
+
+    fn compare_maps(
+        &self,
+        l: Option<&Map<String, Value>>,
+        r: Option<&Map<String, Value>>,
+        names: &mut Vec<String>,
+        path: &mut FieldPath,
+        cmp: &mut Comparison,
+    ) {
+        let mut keys: Vec<&String> = l.map(|m| m.keys().collect()).unwrap_or_default();
+        if let Some(r) = r {
+            for k in r.keys() {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        for k in keys {
+            names.push(k.clone());
+            path.push(PathElement::Field(k.clone()));
+            self.compare(
+                l.and_then(|m| m.get(k)),
+                r.and_then(|m| m.get(k)),
+                names,
+                path,
+                cmp,
+            );
+            path.pop();
+            names.pop();
+        }
+    }
+
+    fn compare_lists(
+        &self,
+        l: &[Value],
+        r: &[Value],
+        names: &mut Vec<String>,
+        path: &mut FieldPath,
+        cmp: &mut Comparison,
+    ) {
+        let element = |i: usize, item: &Value| -> PathElement {
+            match self.list_kind(names) {
+                ListKind::Set => PathElement::Value(item.to_string()),
+                ListKind::Map { keys, .. } => {
+                    self.item_key(item, keys).unwrap_or(PathElement::Index(i))
+                }
+                ListKind::Atomic => PathElement::Index(i),
+            }
+        };
+        let le: Vec<(PathElement, &Value)> = l
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (element(i, v), v))
+            .collect();
+        let re: Vec<(PathElement, &Value)> = r
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (element(i, v), v))
+            .collect();
+        let is_set = self.list_kind(names) == ListKind::Set;
+        for (pe, lv) in &le {
+            let rv = re.iter().find(|(p, _)| p == pe).map(|(_, v)| *v);
+            path.push(pe.clone());
+            if is_set {
+                if rv.is_none() {
+                    cmp.removed.insert(path.clone());
+                }
+            } else {
+                match rv {
+                    Some(rv) => self.compare_item(Some(lv), Some(rv), names, path, cmp),
+                    None => {
+                        cmp.removed.insert(path.clone());
+                        self.compare_item(Some(lv), None, names, path, cmp);
+                    }
+                }
+            }
+            path.pop();
+        }
+        for (pe, rv) in &re {
+            if le.iter().any(|(p, _)| p == pe) {
+                continue;
+            }
+            path.push(pe.clone());
+            cmp.added.insert(path.clone());
+            if !is_set {
+                self.compare_item(None, Some(rv), names, path, cmp);
+            }
+            path.pop();
+        }
+    }
+
+    /// Compares the fields of two associative-list items (the item path itself is
+    /// handled by the caller).
+    fn compare_item(
+        &self,
+        l: Option<&Value>,
+        r: Option<&Value>,
+        names: &mut Vec<String>,
+        path: &mut FieldPath,
+        cmp: &mut Comparison,
+    ) {
+        match (l, r) {
+            (l @ (Some(Value::Object(_)) | None), r @ (Some(Value::Object(_)) | None)) => {
+                self.compare_maps(
+                    l.and_then(Value::as_object),
+                    r.and_then(Value::as_object),
+                    names,
+                    path,
+                    cmp,
+                );
+            }
+            (Some(l), Some(r)) if l != r => cmp.modified.insert(path.clone()),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
