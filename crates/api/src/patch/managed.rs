@@ -280,13 +280,13 @@ pub fn record_update(
 /// created object owns `f:spec` only through its leaves, but owns new maps such as
 /// `f:labels` (`.`) themselves.
 fn skeleton(info: &ResourceInfo) -> Value {
-    let template = || serde_json::json!({"metadata": {}, "spec": {}});
+    let template = || serde_json::json!({"metadata": {}, "spec": {"containers": null}});
     let mut obj = Map::new();
     obj.insert("metadata".into(), Value::Object(Map::new()));
     let empty = || Value::Object(Map::new());
     let (spec, status): (Option<Value>, Option<Value>) = match info.kind {
-        "Pod"
-        | "ReplicationController"
+        "Pod" => (Some(serde_json::json!({"containers": null})), Some(empty())),
+        "ReplicationController"
         | "Namespace"
         | "PersistentVolume"
         | "ResourceQuota"
@@ -811,6 +811,24 @@ impl Walker<'_> {
             (None, None) => {}
             (Some(Value::Object(l)), Some(Value::Object(r))) if !self.map_atomic(names) => {
                 self.compare_maps(Some(l), Some(r), names, path, cmp);
+            }
+            // A null map or list (a Go field without omitempty) exists: filling it in
+            // adds its contents, not the node itself.
+            (Some(Value::Null), Some(Value::Object(r))) if !self.map_atomic(names) => {
+                self.compare_maps(None, Some(r), names, path, cmp);
+            }
+            (Some(Value::Object(l)), Some(Value::Null)) if !self.map_atomic(names) => {
+                self.compare_maps(Some(l), None, names, path, cmp);
+            }
+            (Some(Value::Null), Some(Value::Array(r)))
+                if self.list_kind(names) != ListKind::Atomic =>
+            {
+                self.compare_lists(&[], r, names, path, cmp);
+            }
+            (Some(Value::Array(l)), Some(Value::Null))
+                if self.list_kind(names) != ListKind::Atomic =>
+            {
+                self.compare_lists(l, &[], names, path, cmp);
             }
             (None, Some(Value::Object(r))) if !self.map_atomic(names) => {
                 if !path.is_empty() {

@@ -1,1 +1,466 @@
+use chrono::TimeZone;
+use serde_json::json;
 
+use super::*;
+
+fn deployments() -> ResourceInfo {
+    ResourceInfo {
+        group: "apps",
+        version: "v1",
+        kind: "Deployment",
+        plural: "deployments",
+        singular: "deployment",
+        namespaced: true,
+        verbs: &[],
+        short_names: &[],
+        categories: &[],
+        subresources: &["status", "scale"],
+        has_status: true,
+    }
+}
+
+fn t(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 2, 3, minute, 0).unwrap()
+}
+
+fn config(replicas: Option<i64>, image: &str) -> Value {
+    let mut spec = json!({
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": image}]}
+        }
+    });
+    if let Some(r) = replicas {
+        spec["replicas"] = json!(r);
+    }
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web"}},
+        "spec": spec
+    })
+}
+
+fn entries(obj: &Value) -> Vec<Value> {
+    obj["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn entry<'a>(obj: &'a Value, manager: &str) -> Option<&'a Value> {
+    obj["metadata"]["managedFields"]
+        .as_array()?
+        .iter()
+        .find(|e| e["manager"] == manager)
+}
+
+fn owns(obj: &Value, manager: &str, pointer: &str) -> bool {
+    entry(obj, manager).is_some_and(|e| e["fieldsV1"].pointer(pointer).is_some())
+}
+
+/// The object as the store would hold it after a create: the server adds metadata.
+fn stored(mut obj: Value) -> Value {
+    obj["metadata"]["uid"] = json!("u-1");
+    obj["metadata"]["resourceVersion"] = json!("5");
+    obj["metadata"]["creationTimestamp"] = json!("2026-01-02T03:00:00Z");
+    obj
+}
+
+#[test]
+fn apply_creates_with_kubectl_ownership() {
+    let obj = apply(
+        &deployments(),
+        None,
+        &config(Some(2), "nginx:1"),
+        "kubectl",
+        false,
+        t(1),
+    )
+    .unwrap();
+    assert_eq!(obj["spec"]["replicas"], 2);
+    assert_eq!(
+        obj["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1"
+    );
+    assert_eq!(
+        entries(&obj),
+        vec![json!({
+            "manager": "kubectl",
+            "operation": "Apply",
+            "apiVersion": "apps/v1",
+            "time": "2026-01-02T03:01:00Z",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {
+                "f:metadata": {"f:labels": {"f:app": {}}},
+                "f:spec": {
+                    "f:replicas": {},
+                    "f:selector": {},
+                    "f:template": {
+                        "f:metadata": {"f:labels": {"f:app": {}}},
+                        "f:spec": {"f:containers": {"k:{\"name\":\"nginx\"}": {
+                            ".": {}, "f:image": {}, "f:name": {}
+                        }}}
+                    }
+                }
+            }
+        })]
+    );
+}
+
+#[test]
+fn reapply_without_a_field_removes_it_and_noop_keeps_time() {
+    let info = deployments();
+    let live = stored(
+        apply(
+            &info,
+            None,
+            &config(Some(2), "nginx:1"),
+            "kubectl",
+            false,
+            t(1),
+        )
+        .unwrap(),
+    );
+    let again = apply(
+        &info,
+        Some(&live),
+        &config(Some(2), "nginx:1"),
+        "kubectl",
+        false,
+        t(9),
+    )
+    .unwrap();
+    assert_eq!(
+        again, live,
+        "a no-op apply changes nothing, not even the time"
+    );
+
+    let out = apply(
+        &info,
+        Some(&live),
+        &config(None, "nginx:1"),
+        "kubectl",
+        false,
+        t(2),
+    )
+    .unwrap();
+    assert!(out["spec"].get("replicas").is_none());
+    assert!(!owns(&out, "kubectl", "/f:spec/f:replicas"));
+    assert_eq!(
+        entry(&out, "kubectl").unwrap()["time"],
+        "2026-01-02T03:02:00Z"
+    );
+}
+
+#[test]
+fn client_side_apply_create_records_update_ownership() {
+    let info = deployments();
+    let mut created = config(Some(1), "nginx:1");
+    created["spec"]["strategy"] =
+        json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%"}});
+    created["status"] = json!({"replicas": 0});
+    record_update(
+        &info,
+        None,
+        &mut created,
+        "kubectl-client-side-apply",
+        None,
+        t(0),
+    );
+    assert_eq!(
+        entries(&created),
+        vec![json!({
+            "manager": "kubectl-client-side-apply",
+            "operation": "Update",
+            "apiVersion": "apps/v1",
+            "time": "2026-01-02T03:00:00Z",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {
+                "f:metadata": {"f:labels": {".": {}, "f:app": {}}},
+                "f:spec": {
+                    "f:replicas": {},
+                    "f:selector": {},
+                    "f:strategy": {"f:rollingUpdate": {".": {}, "f:maxSurge": {}}, "f:type": {}},
+                    "f:template": {
+                        "f:metadata": {"f:labels": {".": {}, "f:app": {}}},
+                        "f:spec": {"f:containers": {"k:{\"name\":\"nginx\"}": {
+                            ".": {}, "f:image": {}, "f:name": {}
+                        }}}
+                    }
+                }
+            }
+        })]
+    );
+
+    // Writing the same object again changes nothing.
+    let before = stored(created);
+    let mut same = before.clone();
+    record_update(
+        &info,
+        Some(&before),
+        &mut same,
+        "kubectl-client-side-apply",
+        None,
+        t(30),
+    );
+    assert_eq!(same, before);
+}
+
+fn created_by_client_side_apply(replicas: i64) -> Value {
+    let mut obj = config(Some(replicas), "nginx:1");
+    record_update(
+        &deployments(),
+        None,
+        &mut obj,
+        "kubectl-client-side-apply",
+        None,
+        t(0),
+    );
+    stored(obj)
+}
+
+#[test]
+fn conflict_with_another_manager_has_kubernetes_message() {
+    let live = created_by_client_side_apply(1);
+    let err = apply(
+        &deployments(),
+        Some(&live),
+        &config(Some(3), "nginx:1"),
+        "kubectl",
+        false,
+        t(1),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"
+    );
+    assert_eq!(err.code(), 409);
+    let ApplyError::Conflicts(conflicts) = err else {
+        panic!("conflicts expected")
+    };
+    assert_eq!(conflicts[0].field, ".spec.replicas");
+    assert_eq!(
+        conflicts[0].message,
+        "conflict with \"kubectl-client-side-apply\" using apps/v1"
+    );
+}
+
+#[test]
+fn several_conflicts_are_listed_by_manager() {
+    let live = created_by_client_side_apply(1);
+    let err = apply(
+        &deployments(),
+        Some(&live),
+        &config(Some(3), "nginx:2"),
+        "kubectl",
+        false,
+        t(1),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Apply failed with 2 conflicts: conflicts with \"kubectl-client-side-apply\" using apps/v1:\n\
+         - .spec.replicas\n\
+         - .spec.template.spec.containers[name=\"nginx\"].image"
+    );
+}
+
+#[test]
+fn force_moves_ownership() {
+    let live = created_by_client_side_apply(1);
+    let out = apply(
+        &deployments(),
+        Some(&live),
+        &config(Some(3), "nginx:1"),
+        "kubectl",
+        true,
+        t(1),
+    )
+    .unwrap();
+    assert_eq!(out["spec"]["replicas"], 3);
+    assert!(owns(&out, "kubectl", "/f:spec/f:replicas"));
+    assert!(!owns(
+        &out,
+        "kubectl-client-side-apply",
+        "/f:spec/f:replicas"
+    ));
+    // Fields applied with the same value are shared.
+    assert!(owns(
+        &out,
+        "kubectl-client-side-apply",
+        "/f:spec/f:selector"
+    ));
+    assert!(owns(&out, "kubectl", "/f:spec/f:selector"));
+    // Apply entries sort before Update entries.
+    assert_eq!(entries(&out)[0]["operation"], "Apply");
+    assert_eq!(entries(&out)[1]["operation"], "Update");
+}
+
+#[test]
+fn shared_field_survives_when_one_owner_stops_applying_it() {
+    let info = deployments();
+    let live = stored(
+        apply(
+            &info,
+            None,
+            &config(Some(2), "nginx:1"),
+            "alice",
+            false,
+            t(1),
+        )
+        .unwrap(),
+    );
+    let live = apply(
+        &info,
+        Some(&live),
+        &config(Some(2), "nginx:1"),
+        "bob",
+        false,
+        t(2),
+    )
+    .unwrap();
+    assert!(owns(&live, "alice", "/f:spec/f:replicas"));
+    assert!(owns(&live, "bob", "/f:spec/f:replicas"));
+
+    let out = apply(
+        &info,
+        Some(&live),
+        &config(None, "nginx:1"),
+        "alice",
+        false,
+        t(3),
+    )
+    .unwrap();
+    assert_eq!(out["spec"]["replicas"], 2, "bob still owns replicas");
+    assert!(!owns(&out, "alice", "/f:spec/f:replicas"));
+
+    let out = apply(
+        &info,
+        Some(&out),
+        &config(None, "nginx:1"),
+        "bob",
+        false,
+        t(4),
+    )
+    .unwrap();
+    assert!(
+        out["spec"].get("replicas").is_none(),
+        "nobody owns replicas any more"
+    );
+}
+
+#[test]
+fn update_by_another_manager_takes_the_field() {
+    let info = deployments();
+    let live = stored(
+        apply(
+            &info,
+            None,
+            &config(Some(2), "nginx:1"),
+            "kubectl",
+            false,
+            t(1),
+        )
+        .unwrap(),
+    );
+    let mut scaled = live.clone();
+    scaled["spec"]["replicas"] = json!(5);
+    record_update(&info, Some(&live), &mut scaled, "kubectl-edit", None, t(2));
+    assert!(!owns(&scaled, "kubectl", "/f:spec/f:replicas"));
+    assert!(owns(&scaled, "kubectl-edit", "/f:spec/f:replicas"));
+    let edit = entry(&scaled, "kubectl-edit").unwrap();
+    assert_eq!(edit["operation"], "Update");
+    assert_eq!(edit["time"], "2026-01-02T03:02:00Z");
+    assert_eq!(edit["fieldsV1"], json!({"f:spec": {"f:replicas": {}}}));
+    // The applier's entry keeps its time: only its set shrank.
+    assert_eq!(
+        entry(&scaled, "kubectl").unwrap()["time"],
+        "2026-01-02T03:01:00Z"
+    );
+
+    let err = apply(
+        &info,
+        Some(&scaled),
+        &config(Some(2), "nginx:1"),
+        "kubectl",
+        false,
+        t(3),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using apps/v1: .spec.replicas"
+    );
+}
+
+#[test]
+fn status_writes_track_status_only() {
+    let info = deployments();
+    let live = created_by_client_side_apply(1);
+    let mut with_status = live.clone();
+    with_status["status"] =
+        json!({"replicas": 1, "conditions": [{"type": "Available", "status": "True"}]});
+    with_status["spec"]["replicas"] = json!(9);
+    record_update(
+        &info,
+        Some(&live),
+        &mut with_status,
+        "kube-controller-manager",
+        Some("status"),
+        t(4),
+    );
+    let e = entry(&with_status, "kube-controller-manager").unwrap();
+    assert_eq!(e["subresource"], "status");
+    assert_eq!(
+        e["fieldsV1"],
+        json!({"f:status": {".": {}, "f:conditions": {".": {}, "k:{\"type\":\"Available\"}": {
+            ".": {}, "f:status": {}, "f:type": {}
+        }}, "f:replicas": {}}})
+    );
+}
+
+#[test]
+fn sets_and_bad_configs() {
+    let info = deployments();
+    let mut cfg = config(Some(1), "nginx:1");
+    cfg["metadata"]["finalizers"] = json!(["example.com/a"]);
+    let obj = apply(&info, None, &cfg, "kubectl", false, t(1)).unwrap();
+    assert!(owns(
+        &obj,
+        "kubectl",
+        "/f:metadata/f:finalizers/v:\"example.com~1a\""
+    ));
+
+    let mut bad = config(Some(1), "nginx:1");
+    bad["spec"]["template"]["spec"]["containers"] = json!([{"image": "x"}]);
+    let err = apply(&info, None, &bad, "kubectl", false, t(1)).unwrap_err();
+    assert_eq!(err.code(), 422);
+    assert_eq!(
+        err.to_string(),
+        ".spec.template.spec.containers: element 0: associative list with keys has an element that omits key field \"name\" (and doesn't have default value)"
+    );
+
+    let mut with_fields = config(Some(1), "nginx:1");
+    with_fields["metadata"]["managedFields"] = json!([]);
+    assert_eq!(
+        apply(&info, None, &with_fields, "kubectl", false, t(1)).unwrap_err(),
+        ApplyError::BadRequest("metadata.managedFields must be nil".into())
+    );
+}
+
+#[test]
+fn ports_key_includes_defaulted_protocol() {
+    let info = deployments();
+    let mut cfg = config(Some(1), "nginx:1");
+    cfg["spec"]["template"]["spec"]["containers"][0]["ports"] = json!([{"containerPort": 80}]);
+    let obj = apply(&info, None, &cfg, "kubectl", false, t(1)).unwrap();
+    let containers = &entry(&obj, "kubectl").unwrap()["fieldsV1"]["f:spec"]["f:template"]["f:spec"]
+        ["f:containers"];
+    assert_eq!(
+        containers["k:{\"name\":\"nginx\"}"]["f:ports"],
+        json!({"k:{\"containerPort\":80,\"protocol\":\"TCP\"}": {".": {}, "f:containerPort": {}}})
+    );
+}
