@@ -780,10 +780,9 @@ impl Walker<'_> {
                     self.remove(&mut items[i], rest, names);
                 }
             }
-            (PathElement::Value(json), Value::Array(items)) => {
-                if rest.is_empty() {
-                    items.retain(|it| it.to_string() != *json);
-                }
+            (PathElement::Value(json), Value::Array(items)) if rest.is_empty() => {
+                let member: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+                items.retain(|it| *it != member);
             }
             (PathElement::Index(i), Value::Array(items)) => {
                 if rest.is_empty() {

@@ -58,46 +58,44 @@ impl Ctx<'_> {
         self.path.iter().map(String::as_str).collect()
     }
 
+    fn merge_key(&self) -> Option<&'static str> {
+        match list_kind(self.kind, &self.path_refs()) {
+            ListKind::Map { smp_key, .. } => Some(smp_key),
+            _ => None,
+        }
+    }
+
     fn merge_map(
         &mut self,
         mut original: Map<String, Value>,
         patch: &Map<String, Value>,
     ) -> Result<Map<String, Value>, PatchError> {
         if let Some(directive) = patch.get(PATCH) {
-            match directive.as_str() {
+            return match directive.as_str() {
                 Some("replace") => {
                     let mut replaced = patch.clone();
-                    replaced.remove(PATCH);
-                    return self.merge_map(Map::new(), &replaced);
+                    replaced.shift_remove(PATCH);
+                    self.merge_map(Map::new(), &replaced)
                 }
-                Some("delete") => return Ok(Map::new()),
-                Some("merge") => {}
-                _ => return Err(bad_patch_type(directive, patch)),
-            }
+                Some("delete") => Ok(Map::new()),
+                _ => Err(bad_patch_type(directive, patch)),
+            };
         }
 
         if let Some(retain) = patch.get(RETAIN_KEYS) {
+            let bad = || PatchError::BadRequest("invalid patch format of retainKeys".into());
             let Value::Array(items) = retain else {
-                return Err(PatchError::BadRequest(
-                    "invalid patch format of retainKeys".into(),
-                ));
+                return Err(bad());
             };
-            let mut keys = Vec::with_capacity(items.len());
-            for item in items {
-                let Some(k) = item.as_str() else {
-                    return Err(PatchError::BadRequest(
-                        "invalid patch format of retainKeys".into(),
-                    ));
-                };
-                keys.push(k);
+            let keys: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            if keys.len() != items.len() {
+                return Err(bad());
             }
             if patch
-                .keys()
-                .any(|k| !is_directive(k) && !keys.contains(&k.as_str()))
+                .iter()
+                .any(|(k, v)| !is_directive(k) && !v.is_null() && !keys.contains(&k.as_str()))
             {
-                return Err(PatchError::unprocessable(
-                    "patch content doesn't match retainKeys list",
-                ));
+                return Err(bad());
             }
             original.retain(|k, _| keys.contains(&k.as_str()));
         }
@@ -110,19 +108,15 @@ impl Ctx<'_> {
                         "invalid patch format of primitive list".into(),
                     ));
                 };
-                if gone.iter().any(|g| g.is_object() || g.is_array()) {
-                    return Err(PatchError::BadRequest(
-                        "invalid patch format of primitive list".into(),
-                    ));
-                }
                 if let Some(Value::Array(items)) = original.get_mut(field) {
                     items.retain(|item| !gone.contains(item));
                 }
             } else if let Some(field) = k.strip_prefix(SET_ELEMENT_ORDER) {
                 let Value::Array(order) = v else {
-                    return Err(PatchError::BadRequest(
-                        "invalid patch format of setElementOrder list".into(),
-                    ));
+                    return Err(PatchError::Internal(format!(
+                        "expected a slice, but received a {}",
+                        go_kind(v)
+                    )));
                 };
                 orders.push((field, order));
             }
@@ -133,27 +127,34 @@ impl Ctx<'_> {
                 continue;
             }
             if pv.is_null() {
-                original.remove(k);
+                original.shift_remove(k);
                 continue;
             }
             let order = orders.iter().find(|(f, _)| *f == k).map(|(_, o)| *o);
             self.path.push(k.clone());
-            let merged = match original.remove(k) {
-                Some(Value::Object(om)) if pv.is_object() => {
-                    let pm = pv.as_object().expect("checked");
+            let old = original.get_mut(k).map(std::mem::take);
+            let merged = match (old, pv) {
+                (Some(Value::Object(om)), Value::Object(pm)) => {
                     if map_replaced_by_smp(self.kind, &self.path_refs()) {
-                        Value::Object(self.merge_map(Map::new(), pm)?)
+                        Some(Value::Object(self.merge_map(Map::new(), pm)?))
                     } else {
-                        Value::Object(self.merge_map(om, pm)?)
+                        Some(Value::Object(self.merge_map(om, pm)?))
                     }
                 }
-                Some(Value::Array(ol)) if pv.is_array() => {
-                    Value::Array(self.merge_list(ol, pv.as_array().expect("checked"), order)?)
+                (Some(Value::Array(ol)), Value::Array(pl)) => {
+                    Some(Value::Array(self.merge_list(ol, pl, order)?))
                 }
                 _ => self.fresh(pv, order)?,
             };
             self.path.pop();
-            original.insert(k.clone(), merged);
+            match merged {
+                Some(v) => {
+                    original.insert(k.clone(), v);
+                }
+                None => {
+                    original.shift_remove(k);
+                }
+            }
         }
 
         // An order for a list the patch does not otherwise touch still reorders it.
@@ -161,176 +162,257 @@ impl Ctx<'_> {
             if patch.contains_key(field) {
                 continue;
             }
-            if let Some(Value::Array(items)) = original.remove(field) {
+            if let Some(Value::Array(items)) = original.get_mut(field) {
+                let items = std::mem::take(items);
                 self.path.push(field.to_string());
-                let reordered = self.merge_list(items, &[], Some(order));
+                let merge_key = self.merge_key();
                 self.path.pop();
-                original.insert(field.to_string(), Value::Array(reordered?));
+                let before = items.clone();
+                original.insert(
+                    field.to_string(),
+                    Value::Array(normalize_order(items, order, &before, merge_key)),
+                );
             }
         }
         Ok(original)
     }
 
-    /// A patch value for a key the original lacks (or holds with another type): the value
-    /// merged into nothing, so directives and nulls inside it take effect.
-    fn fresh(&mut self, pv: &Value, order: Option<&Vec<Value>>) -> Result<Value, PatchError> {
-        Ok(match pv {
+    /// A patch value for a key the original lacks (or holds with another type): the
+    /// value without directives and nulls, as Kubernetes' `removeDirectives` leaves it.
+    /// `None` when the value is itself a directive.
+    fn fresh(
+        &mut self,
+        pv: &Value,
+        order: Option<&Vec<Value>>,
+    ) -> Result<Option<Value>, PatchError> {
+        Ok(Some(match pv {
+            Value::Object(pm) if pm.contains_key(PATCH) => return Ok(None),
             Value::Object(pm) => Value::Object(self.merge_map(Map::new(), pm)?),
-            Value::Array(pl) => Value::Array(self.merge_list(Vec::new(), pl, order)?),
+            Value::Array(pl) => {
+                let mut out = Vec::with_capacity(pl.len());
+                for item in pl {
+                    if let Some(v) = self.fresh(item, None)? {
+                        out.push(v);
+                    }
+                }
+                if let Some(order) = order {
+                    out = normalize_order(out, order, &[], self.merge_key());
+                }
+                Value::Array(out)
+            }
             other => other.clone(),
-        })
+        }))
     }
 
+    /// Merges a patch list into the list of the field at `self.path`, then orders the
+    /// result as Kubernetes' `normalizeElementOrder` does.
     fn merge_list(
         &mut self,
         original: Vec<Value>,
         patch: &[Value],
         order: Option<&Vec<Value>>,
     ) -> Result<Vec<Value>, PatchError> {
-        let kind = list_kind(self.kind, &self.path_refs());
-        let replace = patch.iter().any(|e| {
-            e.as_object()
-                .and_then(|m| m.get(PATCH))
-                .and_then(Value::as_str)
-                .is_some_and(|d| d == "replace")
-                && e.as_object().is_some_and(|m| m.len() == 1)
-        });
-        let (original, patch): (Vec<Value>, Vec<&Value>) = if replace {
-            let rest = patch
-                .iter()
-                .filter(|e| {
-                    !e.as_object()
-                        .is_some_and(|m| m.len() == 1 && m.contains_key(PATCH))
-                })
-                .collect();
-            (Vec::new(), rest)
-        } else {
-            (original, patch.iter().collect())
-        };
-        let mut result = match kind {
+        let merge_key = match list_kind(self.kind, &self.path_refs()) {
             ListKind::Atomic => {
                 let mut out = Vec::with_capacity(patch.len());
                 for pv in patch {
-                    out.push(self.fresh(pv, None)?);
-                }
-                if replace || !out.is_empty() || order.is_none() {
-                    return Ok(out);
-                }
-                // Only an order for an atomic list: keep it as it is.
-                return Ok(original);
-            }
-            ListKind::Set => {
-                let mut out = original;
-                for pv in patch {
-                    if pv.is_object() || pv.is_array() {
-                        return Err(PatchError::BadRequest(
-                            "invalid patch format of primitive list".into(),
-                        ));
-                    }
-                    if !out.contains(pv) {
-                        out.push(pv.clone());
+                    if let Some(v) = self.fresh(pv, None)? {
+                        out.push(v);
                     }
                 }
-                out
+                return Ok(out);
             }
-            ListKind::Map { smp_key, .. } => self.merge_keyed(original, &patch, smp_key)?,
+            ListKind::Set => None,
+            ListKind::Map { smp_key, .. } => Some(smp_key),
+        };
+        if original.is_empty() && patch.is_empty() {
+            return Ok(original);
+        }
+        check_element_types(&original, patch)?;
+        let before = original.clone();
+        let mut merged = match merge_key {
+            None => self.merge_primitives(original, patch)?,
+            Some(key) => self.merge_keyed(original, patch, key)?,
         };
         if let Some(order) = order {
-            let merge_key = match kind {
-                ListKind::Map { smp_key, .. } => Some(smp_key),
-                _ => None,
-            };
-            let mut ranks = Vec::with_capacity(order.len());
-            for o in order {
-                let id = match (merge_key, o) {
-                    (Some(k), Value::Object(m)) => m.get(k).cloned(),
-                    (None, v) if !v.is_object() && !v.is_array() => Some(v.clone()),
-                    _ => None,
-                };
-                let Some(id) = id else {
-                    return Err(PatchError::BadRequest(
-                        "invalid patch format of setElementOrder list".into(),
-                    ));
-                };
-                ranks.push(id);
-            }
-            let rank = |v: &Value| -> usize {
-                let id = match merge_key {
-                    Some(k) => v.get(k),
-                    None => Some(v),
-                };
-                id.and_then(|id| ranks.iter().position(|r| r == id))
-                    .unwrap_or(usize::MAX)
-            };
-            result.sort_by_key(|v| rank(v));
+            merged = normalize_order(merged, order, &before, merge_key);
         }
-        Ok(result)
+        Ok(merged)
+    }
+
+    fn merge_primitives(
+        &mut self,
+        original: Vec<Value>,
+        patch: &[Value],
+    ) -> Result<Vec<Value>, PatchError> {
+        if original.iter().chain(patch).any(Value::is_object) {
+            return Err(PatchError::Internal(format!(
+                "cannot merge lists without merge key for {}",
+                self.path.join(".")
+            )));
+        }
+        let mut merged: Vec<Value> = Vec::with_capacity(original.len() + patch.len());
+        for v in original.iter().chain(patch) {
+            if !merged.contains(v) {
+                merged.push(v.clone());
+            }
+        }
+        Ok(normalize_order(merged, patch, &original, None))
     }
 
     fn merge_keyed(
         &mut self,
-        original: Vec<Value>,
-        patch: &[&Value],
+        mut original: Vec<Value>,
+        patch: &[Value],
         merge_key: &str,
     ) -> Result<Vec<Value>, PatchError> {
-        if original
-            .iter()
-            .chain(patch.iter().copied())
-            .any(Value::is_array)
-        {
-            return Err(PatchError::unprocessable(
-                "lists of lists are not supported",
-            ));
+        let mut replace = false;
+        let mut plain: Vec<&Map<String, Value>> = Vec::with_capacity(patch.len());
+        for pv in patch {
+            let Value::Object(pm) = pv else {
+                // check_element_types: all elements are maps when one is.
+                continue;
+            };
+            let Some(directive) = pm.get(PATCH) else {
+                plain.push(pm);
+                continue;
+            };
+            match directive.as_str() {
+                Some("delete") => {
+                    let Some(id) = pm.get(merge_key) else {
+                        return Err(no_merge_key(pm, merge_key));
+                    };
+                    original.retain(|e| e.get(merge_key) != Some(id));
+                }
+                Some("replace") => replace = true,
+                Some("merge") => {
+                    return Err(PatchError::Internal(
+                        "merging lists cannot yet be specified in the patch".to_string(),
+                    ))
+                }
+                _ => return Err(bad_patch_type(directive, pm)),
+            }
         }
-        if patch.iter().any(|p| !p.is_object()) {
-            // Primitives in a list declared as keyed: nothing to merge by.
-            let mut out = Vec::with_capacity(patch.len());
-            for pv in patch {
-                out.push(self.fresh(pv, None)?);
+        if replace {
+            let mut out = Vec::with_capacity(plain.len());
+            for pm in plain {
+                out.push(Value::Object(self.merge_map(Map::new(), pm)?));
             }
             return Ok(out);
         }
-        let mut result = original;
-        for pv in patch {
-            let pm = pv.as_object().expect("checked above");
+        if original.iter().any(|v| !v.is_object()) {
+            // Primitives where maps are declared: nothing to merge by key.
+            return Err(no_merge_key(&Map::new(), merge_key));
+        }
+        let before = original.clone();
+        for pm in &plain {
             let Some(id) = pm.get(merge_key) else {
-                return Err(PatchError::Internal(format!(
-                    "map: {} does not contain declared merge key: {merge_key}",
-                    go_fmt(pv)
-                )));
+                return Err(no_merge_key(pm, merge_key));
             };
-            let found = result.iter().position(|e| e.get(merge_key) == Some(id));
-            match pm.get(PATCH).map(|d| (d, d.as_str())) {
-                Some((_, Some("delete"))) => {
-                    result.retain(|e| e.get(merge_key) != Some(id));
+            match original.iter().position(|e| e.get(merge_key) == Some(id)) {
+                Some(i) => {
+                    let om = match std::mem::take(&mut original[i]) {
+                        Value::Object(m) => m,
+                        _ => Map::new(),
+                    };
+                    original[i] = Value::Object(self.merge_map(om, pm)?);
                 }
-                Some((_, Some("replace"))) => {
-                    let mut replaced = pm.clone();
-                    replaced.remove(PATCH);
-                    let value = Value::Object(self.merge_map(Map::new(), &replaced)?);
-                    match found {
-                        Some(i) => result[i] = value,
-                        None => result.push(value),
-                    }
-                }
-                Some((_, Some("merge"))) | None => match found {
-                    Some(i) => {
-                        let om = match std::mem::take(&mut result[i]) {
-                            Value::Object(m) => m,
-                            _ => Map::new(),
-                        };
-                        result[i] = Value::Object(self.merge_map(om, pm)?);
-                    }
-                    None => {
-                        let value = Value::Object(self.merge_map(Map::new(), pm)?);
-                        result.push(value);
-                    }
-                },
-                Some((d, _)) => return Err(bad_patch_type(d, pm)),
+                None => original.push(Value::Object(self.merge_map(Map::new(), pm)?)),
             }
         }
-        Ok(result)
+        let patch_items: Vec<Value> = plain
+            .into_iter()
+            .map(|m| Value::Object(m.clone()))
+            .collect();
+        Ok(normalize_order(
+            original,
+            &patch_items,
+            &before,
+            Some(merge_key),
+        ))
     }
+}
+
+fn no_merge_key(map: &Map<String, Value>, merge_key: &str) -> PatchError {
+    PatchError::Internal(format!(
+        "map: {} does not contain declared merge key: {merge_key}",
+        go_fmt(&Value::Object(map.clone()))
+    ))
+}
+
+/// Go's name for the kind of a decoded JSON value.
+fn go_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "invalid",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "float64",
+        Value::String(_) => "string",
+        Value::Array(_) => "slice",
+        Value::Object(_) => "map",
+    }
+}
+
+/// All elements of both lists are of one JSON type, and not lists.
+fn check_element_types(original: &[Value], patch: &[Value]) -> Result<(), PatchError> {
+    let mut all = original.iter().chain(patch);
+    let Some(first) = all.next() else {
+        return Ok(());
+    };
+    if first.is_array() {
+        return Err(PatchError::unprocessable(
+            "lists of lists are not supported",
+        ));
+    }
+    if all.any(|v| go_kind(v) != go_kind(first)) {
+        return Err(PatchError::Internal(format!(
+            "list element types are not identical: [{} {}]",
+            go_fmt(&Value::Array(original.to_vec())),
+            go_fmt(&Value::Array(patch.to_vec()))
+        )));
+    }
+    Ok(())
+}
+
+/// Orders `items`: those named in `order` (by merge key, or by value for primitives)
+/// follow `order`; the others keep their order on the server and are interleaved: each
+/// goes before the first ordered item that came after it on the server.
+fn normalize_order(
+    items: Vec<Value>,
+    order: &[Value],
+    server: &[Value],
+    merge_key: Option<&str>,
+) -> Vec<Value> {
+    let id = |v: &Value| -> Option<Value> {
+        match merge_key {
+            Some(k) => v.get(k).cloned(),
+            None => Some(v.clone()),
+        }
+    };
+    let order_ids: Vec<Value> = order.iter().filter_map(id).collect();
+    let server_ids: Vec<Option<Value>> = server.iter().map(id).collect();
+    let order_pos = |v: &Value| id(v).and_then(|i| order_ids.iter().position(|o| *o == i));
+    let server_pos =
+        |v: &Value| id(v).and_then(|i| server_ids.iter().position(|s| s.as_ref() == Some(&i)));
+    let (mut ordered, mut rest): (Vec<Value>, Vec<Value>) =
+        items.into_iter().partition(|v| order_pos(v).is_some());
+    ordered.sort_by_key(|v| order_pos(v));
+    rest.sort_by_key(|v| server_pos(v).unwrap_or(usize::MAX));
+
+    let mut out = Vec::with_capacity(ordered.len() + rest.len());
+    let mut left = rest.into_iter().peekable();
+    let mut right = ordered.into_iter().peekable();
+    loop {
+        let take_left = match (left.peek(), right.peek()) {
+            (None, None) => break,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some(l), Some(r)) => {
+                matches!((server_pos(l), server_pos(r)), (Some(a), Some(b)) if a < b)
+            }
+        };
+        out.extend(if take_left { left.next() } else { right.next() });
+    }
+    out
 }
 
 /// A value as Go's `%v` prints a decoded JSON value (`map[k:v]`, `[a b]`), for error
@@ -392,14 +474,16 @@ mod tests {
         ]}}}});
         let out = apply("Deployment", &deployment(), &patch).unwrap();
         let cs = containers(&out);
+        // Kubernetes puts patch items first, in patch order, and slots items only on the
+        // server in before the first patch item that followed them there.
         assert_eq!(cs.len(), 3);
         assert_eq!(cs[0]["image"], "nginx:2");
         assert_eq!(
             cs[0]["env"],
-            json!([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}])
+            json!([{"name": "B", "value": "2"}, {"name": "A", "value": "1"}])
         );
-        assert_eq!(cs[1]["name"], "sidecar");
-        assert_eq!(cs[2]["name"], "new");
+        assert_eq!(cs[1]["name"], "new");
+        assert_eq!(cs[2]["name"], "sidecar");
         assert_eq!(out["spec"]["replicas"], 1);
     }
 
@@ -455,7 +539,7 @@ mod tests {
         let bad = json!({"spec": {"template": {"spec": {"$setElementOrder/containers": "x"}}}});
         assert_eq!(
             apply("Deployment", &deployment(), &bad).unwrap_err(),
-            PatchError::BadRequest("invalid patch format of setElementOrder list".into())
+            PatchError::Internal("expected a slice, but received a string".into())
         );
     }
 
@@ -463,7 +547,7 @@ mod tests {
     fn finalizers_merge_and_delete_from_primitive_list() {
         let patch = json!({"metadata": {"finalizers": ["b", "a"]}});
         let out = apply("Deployment", &deployment(), &patch).unwrap();
-        assert_eq!(out["metadata"]["finalizers"], json!(["a", "b"]));
+        assert_eq!(out["metadata"]["finalizers"], json!(["b", "a"]));
 
         let patch = json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"], "finalizers": ["c"]}});
         let out = apply("Deployment", &deployment(), &patch).unwrap();
@@ -484,9 +568,7 @@ mod tests {
             json!({"spec": {"strategy": {"$retainKeys": ["type"], "rollingUpdate": {}}}});
         assert_eq!(
             apply("Deployment", &deployment(), &mismatch).unwrap_err(),
-            PatchError::Unprocessable {
-                detail: "patch content doesn't match retainKeys list".into()
-            }
+            PatchError::BadRequest("invalid patch format of retainKeys".into())
         );
     }
 
