@@ -637,6 +637,9 @@ impl Walker<'_> {
                 for (k, child) in m {
                     names.push(k.clone());
                     path.push(PathElement::Field(k.clone()));
+                    if child.as_object().is_some_and(Map::is_empty) {
+                        out.insert(path.clone());
+                    }
                     let r = self.to_set(child, names, path, out);
                     path.pop();
                     names.pop();
@@ -699,7 +702,7 @@ impl Walker<'_> {
                 };
                 for (k, av) in am {
                     if av.is_null() {
-                        out.remove(k);
+                        out.shift_remove(k);
                         continue;
                     }
                     names.push(k.clone());
@@ -713,33 +716,37 @@ impl Walker<'_> {
                 let Some(Value::Array(live_items)) = live else {
                     return self.merge_fresh_list(items, names);
                 };
-                match self.list_kind(names) {
-                    ListKind::Atomic => applied.clone(),
-                    ListKind::Set => {
-                        let mut out = live_items.clone();
-                        for item in items {
-                            if !out.contains(item) {
-                                out.push(item.clone());
-                            }
+                let element = |i: usize, v: &Value| -> Option<PathElement> {
+                    match self.list_kind(names) {
+                        ListKind::Atomic => None,
+                        ListKind::Set => Some(PathElement::Value(v.to_string())),
+                        ListKind::Map { keys, .. } => {
+                            Some(self.item_key(v, keys).unwrap_or(PathElement::Index(i)))
                         }
-                        Value::Array(out)
                     }
-                    ListKind::Map { keys, .. } => {
-                        let mut out = live_items.clone();
-                        for item in items {
-                            let key = self.item_key(item, keys);
-                            let found = key.as_ref().and_then(|k| {
-                                out.iter()
-                                    .position(|l| self.item_key(l, keys).as_ref() == Some(k))
-                            });
-                            match found {
-                                Some(i) => out[i] = self.merge(Some(&out[i]), item, names),
-                                None => out.push(self.merge(None, item, names)),
-                            }
-                        }
-                        Value::Array(out)
-                    }
+                };
+                let lhs: Option<Vec<PathElement>> = live_items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| element(i, v))
+                    .collect();
+                let rhs: Option<Vec<PathElement>> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| element(i, v))
+                    .collect();
+                let (Some(lhs), Some(rhs)) = (lhs, rhs) else {
+                    return applied.clone();
+                };
+                let mut out = Vec::with_capacity(lhs.len().max(rhs.len()));
+                for (l, r) in merged_list_order(&lhs, &rhs) {
+                    out.push(match (l, r) {
+                        (l, Some(r)) => self.merge(l.map(|l| &live_items[l]), &items[r], names),
+                        (Some(l), None) => live_items[l].clone(),
+                        (None, None) => continue,
+                    });
                 }
+                Value::Array(out)
             }
             other => other.clone(),
         }
@@ -757,7 +764,7 @@ impl Walker<'_> {
         match (first, obj) {
             (PathElement::Field(f), Value::Object(m)) => {
                 if rest.is_empty() {
-                    m.remove(f);
+                    m.shift_remove(f);
                 } else if let Some(child) = m.get_mut(f) {
                     names.push(f.clone());
                     self.remove(child, rest, names);
@@ -813,19 +820,23 @@ impl Walker<'_> {
             }
             // A null map or list (a Go field without omitempty) exists: filling it in
             // adds its contents, not the node itself.
-            (Some(Value::Null), Some(Value::Object(r))) if !self.map_atomic(names) => {
+            (Some(Value::Null), Some(Value::Object(r)))
+                if !self.map_atomic(names) && !r.is_empty() =>
+            {
                 self.compare_maps(None, Some(r), names, path, cmp);
             }
-            (Some(Value::Object(l)), Some(Value::Null)) if !self.map_atomic(names) => {
+            (Some(Value::Object(l)), Some(Value::Null))
+                if !self.map_atomic(names) && !l.is_empty() =>
+            {
                 self.compare_maps(Some(l), None, names, path, cmp);
             }
             (Some(Value::Null), Some(Value::Array(r)))
-                if self.list_kind(names) != ListKind::Atomic =>
+                if self.list_kind(names) != ListKind::Atomic && !r.is_empty() =>
             {
                 self.compare_lists(&[], r, names, path, cmp);
             }
             (Some(Value::Array(l)), Some(Value::Null))
-                if self.list_kind(names) != ListKind::Atomic =>
+                if self.list_kind(names) != ListKind::Atomic && !l.is_empty() =>
             {
                 self.compare_lists(l, &[], names, path, cmp);
             }
@@ -982,6 +993,60 @@ impl Walker<'_> {
             _ => {}
         }
     }
+}
+
+/// The order of a merged associative list or set, as structured-merge-diff produces
+/// it: pairs of (live index, applied index). Applied items come in applied order; items
+/// only in the live list stay where they were relative to them.
+fn merged_list_order(
+    lhs: &[PathElement],
+    rhs: &[PathElement],
+) -> Vec<(Option<usize>, Option<usize>)> {
+    let in_rhs = |pe: &PathElement| rhs.iter().position(|r| r == pe);
+    let in_lhs = |pe: &PathElement| lhs.iter().position(|l| l == pe);
+    let mut shared = rhs.iter().filter(|pe| in_lhs(pe).is_some());
+    let mut next_shared = shared.next();
+    let mut merged_rhs: Vec<&PathElement> = Vec::new();
+    let mut out = Vec::with_capacity(lhs.len().max(rhs.len()));
+    let (mut li, mut ri) = (0, 0);
+    while li < lhs.len() || ri < rhs.len() {
+        if li < lhs.len() && ri < rhs.len() {
+            let pe = &lhs[li];
+            if *pe == rhs[ri] {
+                merged_rhs.push(pe);
+                out.push((Some(li), Some(ri)));
+                li += 1;
+                ri += 1;
+                next_shared = shared.next();
+                continue;
+            }
+            if in_rhs(pe).is_some() && next_shared.is_some_and(|n| n != pe) {
+                // Shared, but not the one wanted in this round.
+                li += 1;
+                continue;
+            }
+        }
+        if li < lhs.len() {
+            let pe = &lhs[li];
+            if in_rhs(pe).is_none() {
+                out.push((Some(li), None));
+                li += 1;
+                continue;
+            } else if merged_rhs.contains(&pe) {
+                li += 1;
+            }
+        }
+        if ri < rhs.len() {
+            let pe = &rhs[ri];
+            merged_rhs.push(pe);
+            out.push((in_lhs(pe), Some(ri)));
+            ri += 1;
+            if next_shared == Some(pe) {
+                next_shared = shared.next();
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -464,3 +464,52 @@ fn ports_key_includes_defaulted_protocol() {
         json!({"k:{\"containerPort\":80,\"protocol\":\"TCP\"}": {".": {}, "f:containerPort": {}}})
     );
 }
+
+#[test]
+fn merged_lists_follow_the_applied_order_and_keep_live_only_items_in_place() {
+    let pe = |n: &str| PathElement::Key(format!("{{\"name\":\"{n}\"}}"));
+    let (a, b, c, x) = (pe("a"), pe("b"), pe("c"), pe("x"));
+    // live [a, x, b], applied [b, a, c]: x only lives on the server.
+    let order = merged_list_order(&[a.clone(), x.clone(), b.clone()], &[b, a.clone(), c]);
+    // x, b, a, c: structured-merge-diff emits x before the first shared item it sees.
+    assert_eq!(
+        order,
+        vec![
+            (Some(1), None),
+            (Some(2), Some(0)),
+            (Some(0), Some(1)),
+            (None, Some(2))
+        ]
+    );
+    let order = merged_list_order(&[a.clone(), x], &[a]);
+    assert_eq!(order, vec![(Some(0), Some(0)), (Some(1), None)]);
+}
+
+#[test]
+fn apply_merges_containers_into_live_object_and_owns_empty_maps() {
+    let info = deployments();
+    let mut live = config(Some(1), "nginx:1");
+    live["spec"]["template"]["spec"]["containers"] = json!([
+        {"name": "nginx", "image": "nginx:1", "imagePullPolicy": "IfNotPresent"},
+        {"name": "sidecar", "image": "busybox"}
+    ]);
+    record_update(&info, None, &mut live, "kubectl-create", None, t(0));
+    let live = stored(live);
+
+    let mut cfg = config(Some(1), "nginx:1");
+    cfg["spec"]["template"]["spec"]["containers"][0]["resources"] = json!({});
+    let out = apply(&info, Some(&live), &cfg, "kubectl", false, t(1)).unwrap();
+    let cs = out["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap();
+    assert_eq!(cs.len(), 2, "the sidecar is someone else's");
+    assert_eq!(
+        cs[0]["imagePullPolicy"], "IfNotPresent",
+        "fields not applied are kept"
+    );
+    assert!(owns(
+        &out,
+        "kubectl",
+        "/f:spec/f:template/f:spec/f:containers/k:{\"name\":\"nginx\"}/f:resources"
+    ));
+}
