@@ -17,7 +17,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 
 use super::fields::{key_json, DisplayPath, FieldPath, FieldSet, PathElement};
-use super::schema::{list_kind, map_is_atomic, ListKind};
+use super::schema::{is_free_form_map, list_kind, map_is_atomic, ListKind};
 use crate::registry::ResourceInfo;
 
 /// One field another manager owns with a different value than the one applied.
@@ -173,10 +173,24 @@ pub fn apply(
         let owned = entries
             .iter()
             .fold(FieldSet::new(), |acc, e| acc.union(&e.set));
-        for path in last.difference(&applied_set).0.iter().rev() {
-            if !owned.has_at_or_below(path) {
-                walker.remove(&mut merged, path, &mut Vec::new());
+        // What the manager applied last time and nobody owns now goes, and so does every
+        // struct field on the way to it that nobody owns anything under: a probe whose
+        // handler is no longer applied is removed whole, defaulted fields included.
+        let mut gone: Vec<FieldPath> = walker
+            .with_named_ancestors(&last)
+            .0
+            .into_iter()
+            .filter(|p| !owned.has_at_or_below(p))
+            .filter(|p| !is_ignored(p, info, None) && p.len() > 1 || is_plain_top(p))
+            .collect();
+        gone.sort_by_key(Vec::len);
+        let mut removed: Vec<FieldPath> = Vec::new();
+        for path in gone {
+            if removed.iter().any(|r| path.starts_with(r)) {
+                continue;
             }
+            walker.remove(&mut merged, &path, &mut Vec::new());
+            removed.push(path);
         }
     }
 
@@ -623,6 +637,26 @@ impl Walker<'_> {
         Some(PathElement::Key(key_json(fields)))
     }
 
+    /// `set` plus every ancestor of its members that is a named field of a struct (not
+    /// a key of a free-form map, not a list element), as structured-merge-diff's
+    /// `EnsureNamedFieldsAreMembers` does.
+    fn with_named_ancestors(&self, set: &FieldSet) -> FieldSet {
+        let mut out = set.clone();
+        for path in &set.0 {
+            let mut names: Vec<String> = Vec::new();
+            for (i, pe) in path.iter().enumerate() {
+                if let PathElement::Field(f) = pe {
+                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                    if !is_free_form_map(self.kind, &refs) {
+                        out.insert(path[..=i].to_vec());
+                    }
+                    names.push(f.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// The fields an applied configuration sets: its leaves, atomic lists and maps, set
     /// members and associative-list items.
     fn to_set(
@@ -993,6 +1027,12 @@ impl Walker<'_> {
             _ => {}
         }
     }
+}
+
+/// A top-level field an applier may stop applying (`spec`, `data`, ...), as opposed to
+/// the object's identity (`apiVersion`, `kind`, `metadata`).
+fn is_plain_top(path: &[PathElement]) -> bool {
+    matches!(path, [PathElement::Field(f)] if !matches!(f.as_str(), "apiVersion" | "kind" | "metadata" | "status"))
 }
 
 /// The order of a merged associative list or set, as structured-merge-diff produces

@@ -324,6 +324,25 @@ pub(crate) fn map_is_atomic(kind: &str, path: &[&str]) -> bool {
     is_label_selector(kind, path)
 }
 
+/// The map at `path` has arbitrary keys (`map[string]...` in Go) rather than named
+/// struct fields: its children are keys. Server-side apply only removes whole struct
+/// fields, never a free-form map because one of its keys went.
+pub(crate) fn is_free_form_map(kind: &str, path: &[&str]) -> bool {
+    let Some(last) = path.last() else {
+        return false;
+    };
+    match *last {
+        "labels" | "annotations" | "nodeSelector" | "matchLabels" | "limits" | "requests"
+        | "capacity" | "allocatable" | "hard" | "used" | "overhead" | "volumeAttributes"
+        | "allocatedResources" | "binaryData" | "stringData" | "parameters" => true,
+        "data" => path.len() == 1,
+        "selector" => {
+            path == ["spec", "selector"] && matches!(kind, "Service" | "ReplicationController")
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -513,3 +513,41 @@ fn apply_merges_containers_into_live_object_and_owns_empty_maps() {
         "/f:spec/f:template/f:spec/f:containers/k:{\"name\":\"nginx\"}/f:resources"
     ));
 }
+
+#[test]
+fn dropping_a_struct_removes_it_with_its_unowned_defaults() {
+    let info = deployments();
+    let mut cfg = config(Some(1), "nginx:1");
+    cfg["spec"]["template"]["spec"]["containers"][0]["livenessProbe"] =
+        json!({"httpGet": {"path": "/", "port": 80}});
+    let live = stored(apply(&info, None, &cfg, "kubectl", false, t(1)).unwrap());
+    // The server defaults the probe; nobody owns the defaults.
+    let mut live = live;
+    live["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["periodSeconds"] = json!(10);
+    live["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["scheme"] =
+        json!("HTTP");
+    // Someone else labels the object: that label is theirs.
+    let mut labelled = live.clone();
+    labelled["metadata"]["labels"]["extra"] = json!("x");
+    record_update(
+        &info,
+        Some(&live),
+        &mut labelled,
+        "kubectl-label",
+        None,
+        t(1),
+    );
+    let live = labelled;
+
+    let mut cfg = config(Some(1), "nginx:1");
+    cfg["metadata"].as_object_mut().unwrap().remove("labels");
+    let out = apply(&info, Some(&live), &cfg, "kubectl", false, t(2)).unwrap();
+    let c = &out["spec"]["template"]["spec"]["containers"][0];
+    assert!(c.get("livenessProbe").is_none(), "probe removed whole: {c}");
+    assert_eq!(out["metadata"]["name"], "web");
+    assert_eq!(
+        out["metadata"]["labels"],
+        json!({"extra": "x"}),
+        "a free-form map loses only the applied keys"
+    );
+}
