@@ -43,9 +43,10 @@ pub enum ApplyError {
     /// The applied configuration is unusable (HTTP 400 BadRequest).
     #[error("{0}")]
     BadRequest(String),
-    /// The applied configuration does not fit the type (HTTP 422 Invalid).
+    /// The applied configuration does not fit the type, e.g. a list element without
+    /// its keys (Kubernetes answers HTTP 500 InternalError with this text).
     #[error("{0}")]
-    Invalid(String),
+    Malformed(String),
 }
 
 impl ApplyError {
@@ -54,7 +55,7 @@ impl ApplyError {
         match self {
             ApplyError::Conflicts(_) => 409,
             ApplyError::BadRequest(_) => 400,
-            ApplyError::Invalid(_) => 422,
+            ApplyError::Malformed(_) => 500,
         }
     }
 
@@ -63,7 +64,7 @@ impl ApplyError {
         match self {
             ApplyError::Conflicts(_) => "Conflict",
             ApplyError::BadRequest(_) => "BadRequest",
-            ApplyError::Invalid(_) => "Invalid",
+            ApplyError::Malformed(_) => "InternalError",
         }
     }
 }
@@ -108,11 +109,15 @@ pub fn apply(
             "error decoding YAML: the applied configuration is not an object".to_string(),
         ));
     };
-    if manager.is_empty() {
-        return Err(ApplyError::BadRequest(
-            "PATCH requests of type application/apply-patch+yaml require a field manager"
-                .to_string(),
-        ));
+    let patch_version = applied_map
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if patch_version != info.api_version() {
+        return Err(ApplyError::BadRequest(format!(
+            "Incorrect version specified in apply patch. Specified patch version: {patch_version}, expected: {}",
+            info.api_version()
+        )));
     }
     if let Some(kind) = applied_map.get("kind").and_then(Value::as_str) {
         if kind != info.kind {
@@ -137,7 +142,27 @@ pub fn apply(
     let api_version = info.api_version();
 
     let mut applied_set = FieldSet::new();
-    walker.to_set(applied, &mut Vec::new(), &mut Vec::new(), &mut applied_set)?;
+    walker
+        .to_set(applied, &mut Vec::new(), &mut Vec::new(), &mut applied_set)
+        .map_err(|e| {
+            let meta = |k: &str| {
+                applied
+                    .pointer(&format!("/metadata/{k}"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let gvk = if info.group.is_empty() {
+                format!("/{}, Kind={}", info.version, info.kind)
+            } else {
+                format!("{}/{}, Kind={}", info.group, info.version, info.kind)
+            };
+            ApplyError::Malformed(format!(
+                "failed to create typed patch object ({}/{}; {gvk}): {e}",
+                meta("namespace"),
+                meta("name")
+            ))
+        })?;
     let applied_set = without_ignored(&applied_set, info, None);
 
     let mut merged = walker.merge(Some(&live_obj), applied, &mut Vec::new());
@@ -625,14 +650,18 @@ impl Walker<'_> {
     /// The path element of an associative-list item, or `None` when a key is missing
     /// and has no default.
     fn item_key(&self, item: &Value, keys: &[super::schema::MapKey]) -> Option<PathElement> {
+        let map = item.as_object()?;
         let mut fields = Vec::with_capacity(keys.len());
         for k in keys {
-            let v = match (item.get(k.name), k.default) {
-                (Some(v), _) if !v.is_null() => v.clone(),
-                (_, Some(d)) => Value::String(d.to_string()),
-                _ => return None,
-            };
-            fields.push((k.name.to_string(), v));
+            // A key field neither set nor defaulted is left out of the key.
+            match (map.get(k.name), k.default) {
+                (Some(v), _) => fields.push((k.name.to_string(), v.clone())),
+                (None, Some(d)) => fields.push((k.name.to_string(), Value::String(d.to_string()))),
+                (None, None) => {}
+            }
+        }
+        if fields.is_empty() {
+            return None;
         }
         Some(PathElement::Key(key_json(fields)))
     }
@@ -693,18 +722,26 @@ impl Walker<'_> {
                     let mut seen = Vec::new();
                     for (i, item) in items.iter().enumerate() {
                         let Some(pe) = self.item_key(item, keys) else {
-                            let missing = keys
-                                .iter()
-                                .find(|k| item.get(k.name).is_none() && k.default.is_none())
-                                .map(|k| k.name)
-                                .unwrap_or("");
-                            return Err(ApplyError::Invalid(format!(
-                                "{}: element {i}: associative list with keys has an element that omits key field {missing:?} (and doesn't have default value)",
+                            let names: Vec<String> =
+                                keys.iter().map(|k| format!("{:?}", k.name)).collect();
+                            let why = if item.is_object() {
+                                format!(
+                                    "associative list with keys has an element that omits all key fields [{}] (and doesn't have default values for any key fields)",
+                                    names.join(" ")
+                                )
+                            } else if item.is_null() {
+                                "associative list with keys may not have a null element".to_string()
+                            } else {
+                                "associative list with keys may not have non-map elements"
+                                    .to_string()
+                            };
+                            return Err(ApplyError::Malformed(format!(
+                                "{}: element {i}: {why}",
                                 DisplayPath(path)
                             )));
                         };
                         if seen.contains(&pe) {
-                            return Err(ApplyError::Invalid(format!(
+                            return Err(ApplyError::Malformed(format!(
                                 "{}: duplicate entries for key {}",
                                 DisplayPath(path),
                                 DisplayPath(std::slice::from_ref(&pe))

@@ -437,10 +437,33 @@ fn sets_and_bad_configs() {
     let mut bad = config(Some(1), "nginx:1");
     bad["spec"]["template"]["spec"]["containers"] = json!([{"image": "x"}]);
     let err = apply(&info, None, &bad, "kubectl", false, t(1)).unwrap_err();
-    assert_eq!(err.code(), 422);
+    assert_eq!(err.code(), 500);
     assert_eq!(
         err.to_string(),
-        ".spec.template.spec.containers: element 0: associative list with keys has an element that omits key field \"name\" (and doesn't have default value)"
+        "failed to create typed patch object (default/web; apps/v1, Kind=Deployment): \
+         .spec.template.spec.containers: element 0: associative list with keys has an element \
+         that omits all key fields [\"name\"] (and doesn't have default values for any key fields)"
+    );
+
+    let mut dup = config(Some(1), "nginx:1");
+    dup["spec"]["template"]["spec"]["containers"] =
+        json!([{"name": "a", "image": "x"}, {"name": "a", "image": "y"}]);
+    assert_eq!(
+        apply(&info, None, &dup, "kubectl", false, t(1))
+            .unwrap_err()
+            .to_string(),
+        "failed to create typed patch object (default/web; apps/v1, Kind=Deployment): \
+         .spec.template.spec.containers: duplicate entries for key [name=\"a\"]"
+    );
+
+    let mut old_version = config(Some(1), "nginx:1");
+    old_version["apiVersion"] = json!("apps/v1beta2");
+    assert_eq!(
+        apply(&info, None, &old_version, "kubectl", false, t(1)).unwrap_err(),
+        ApplyError::BadRequest(
+            "Incorrect version specified in apply patch. Specified patch version: apps/v1beta2, expected: apps/v1"
+                .into()
+        )
     );
 
     let mut with_fields = config(Some(1), "nginx:1");
