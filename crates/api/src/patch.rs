@@ -57,13 +57,20 @@ impl PatchType {
         }
     }
 
-    /// Kubernetes' 415 message for a patch with an unsupported media type (`ct`).
-    pub fn unsupported_message(ct: &str) -> String {
+    /// Kubernetes' 415 message for a patch with an unsupported media type. Custom
+    /// resources do not accept strategic merge patches (`strategic: false`).
+    pub fn unsupported_message(strategic: bool) -> String {
+        let mut accepted = vec![
+            "application/json-patch+json",
+            "application/merge-patch+json",
+        ];
+        if strategic {
+            accepted.push("application/strategic-merge-patch+json");
+        }
+        accepted.push("application/apply-patch+yaml");
         format!(
-            "the body of the request was in an unknown format - accepted media types include: \
-             application/json-patch+json, application/merge-patch+json, \
-             application/apply-patch+yaml, application/strategic-merge-patch+json; \
-             got: {ct}"
+            "the body of the request was in an unknown format - accepted media types include: {}",
+            accepted.join(", ")
         )
     }
 }

@@ -206,7 +206,7 @@ pub fn apply(
             .0
             .into_iter()
             .filter(|p| !owned.has_at_or_below(p))
-            .filter(|p| !is_ignored(p, info, None) && p.len() > 1 || is_plain_top(p))
+            .filter(|p| (p.len() > 1 && !is_ignored(p, info, None)) || is_plain_top(p))
             .collect();
         gone.sort_by_key(Vec::len);
         let mut removed: Vec<FieldPath> = Vec::new();

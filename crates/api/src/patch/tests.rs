@@ -277,3 +277,14 @@ fn strategic_merge_patch_uses_the_kind() {
         json!([{"name": "b", "image": "z"}])
     );
 }
+
+#[test]
+fn unsupported_media_type_message() {
+    assert_eq!(
+        PatchType::unsupported_message(true),
+        "the body of the request was in an unknown format - accepted media types include: \
+         application/json-patch+json, application/merge-patch+json, \
+         application/strategic-merge-patch+json, application/apply-patch+yaml"
+    );
+    assert!(!PatchType::unsupported_message(false).contains("strategic"));
+}
