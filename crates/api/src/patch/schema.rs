@@ -81,11 +81,10 @@ const POD_SPEC_LISTS: &[(&str, ListKind)] = &[
 /// Lists of a container (any of the three container lists), relative to the container.
 const CONTAINER_LISTS: &[(&str, ListKind)] = &[
     ("ports", by("containerPort", CONTAINER_PORT)),
-    ("env", by("name", ENV_KEYS)),
+    ("env", by("name", NAME)),
     ("volumeMounts", by("mountPath", MOUNT_PATH)),
     ("volumeDevices", by("devicePath", DEVICE_PATH)),
 ];
-const ENV_KEYS: &[MapKey] = NAME;
 
 /// Lists of a pod status, relative to `status`.
 const POD_STATUS_LISTS: &[(&str, ListKind)] = &[
@@ -210,23 +209,6 @@ fn pod_spec_prefix(kind: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// Where the label selector of a kind lives; `metav1.LabelSelector` is an atomic struct
-/// for server-side apply.
-fn is_label_selector(kind: &str, path: &[&str]) -> bool {
-    matches!(
-        (kind, path),
-        (
-            "Deployment"
-                | "ReplicaSet"
-                | "StatefulSet"
-                | "DaemonSet"
-                | "Job"
-                | "PodDisruptionBudget",
-            ["spec", "selector"]
-        )
-    )
-}
-
 fn strip<'a, 'b>(path: &'a [&'b str], prefix: &[&str]) -> Option<&'a [&'b str]> {
     if path.len() >= prefix.len() && path[..prefix.len()] == *prefix {
         Some(&path[prefix.len()..])
@@ -319,9 +301,24 @@ pub(crate) fn retains_keys(kind: &str, path: &[&str]) -> bool {
     false
 }
 
-/// The map at `path` is atomic for server-side apply (owned and replaced as one value).
-pub(crate) fn map_is_atomic(kind: &str, path: &[&str]) -> bool {
-    is_label_selector(kind, path)
+/// The map at `path` is atomic for server-side apply (owned and replaced as one value):
+/// label selectors (`metav1.LabelSelector` is `structType=atomic`), the `map[string]string`
+/// selectors of services, replication controllers and pod specs (`mapType=atomic`),
+/// node selectors of node affinity and object references (`structType=atomic`).
+pub(crate) fn map_is_atomic(_kind: &str, path: &[&str]) -> bool {
+    matches!(
+        path.last(),
+        Some(
+            &"selector"
+                | &"labelSelector"
+                | &"namespaceSelector"
+                | &"podSelector"
+                | &"nodeSelector"
+                | &"requiredDuringSchedulingIgnoredDuringExecution"
+                | &"involvedObject"
+                | &"targetRef"
+        )
+    )
 }
 
 /// The map at `path` has arbitrary keys (`map[string]...` in Go) rather than named

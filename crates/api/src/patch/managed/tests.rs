@@ -574,3 +574,34 @@ fn dropping_a_struct_removes_it_with_its_unowned_defaults() {
         "a free-form map loses only the applied keys"
     );
 }
+
+#[test]
+fn service_selector_is_atomic_and_ports_key_on_port_and_protocol() {
+    let info = ResourceInfo {
+        group: "",
+        version: "v1",
+        kind: "Service",
+        plural: "services",
+        singular: "service",
+        namespaced: true,
+        verbs: &[],
+        short_names: &[],
+        categories: &[],
+        subresources: &["status"],
+        has_status: true,
+    };
+    let cfg = json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}
+    });
+    let obj = apply(&info, None, &cfg, "kubectl", false, t(1)).unwrap();
+    assert_eq!(
+        entry(&obj, "kubectl").unwrap()["fieldsV1"],
+        json!({"f:spec": {
+            "f:ports": {"k:{\"port\":80,\"protocol\":\"TCP\"}": {".": {}, "f:port": {}, "f:targetPort": {}}},
+            "f:selector": {}
+        }})
+    );
+}
