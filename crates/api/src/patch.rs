@@ -91,7 +91,13 @@ pub enum PatchError {
     /// error (HTTP 500), e.g. an element missing its merge key.
     #[error("{0}")]
     Internal(String),
+    /// A JSON patch with more operations than Kubernetes accepts (HTTP 413).
+    #[error("Request entity too large: The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {0}")]
+    TooManyOperations(usize),
 }
+
+/// The most operations Kubernetes applies from one JSON patch.
+pub const MAX_JSON_PATCH_OPERATIONS: usize = 10000;
 
 impl PatchError {
     /// HTTP status code Kubernetes answers with.
@@ -100,6 +106,7 @@ impl PatchError {
             PatchError::BadRequest(_) => 400,
             PatchError::Unprocessable { .. } => 422,
             PatchError::Internal(_) => 500,
+            PatchError::TooManyOperations(_) => 413,
         }
     }
 
@@ -109,6 +116,7 @@ impl PatchError {
             PatchError::BadRequest(_) => "BadRequest",
             PatchError::Unprocessable { .. } => "Invalid",
             PatchError::Internal(_) => "InternalError",
+            PatchError::TooManyOperations(_) => "RequestEntityTooLarge",
         }
     }
 
@@ -148,6 +156,9 @@ pub fn apply_json_patch(target: &Value, patch: &Value) -> Result<Value, PatchErr
             "json: cannot unmarshal {found} into Go value of type jsonpatch.Patch"
         )));
     };
+    if raw_ops.len() > MAX_JSON_PATCH_OPERATIONS {
+        return Err(PatchError::TooManyOperations(raw_ops.len()));
+    }
     let mut ops = Vec::with_capacity(raw_ops.len());
     for raw in raw_ops {
         let kind = raw.get("op").and_then(Value::as_str).unwrap_or("unknown");

@@ -288,3 +288,15 @@ fn unsupported_media_type_message() {
     );
     assert!(!PatchType::unsupported_message(false).contains("strategic"));
 }
+
+#[test]
+fn json_patch_operation_limit() {
+    let op = json!({"op": "test", "path": "/a", "value": 1});
+    let patch = Value::Array(vec![op; MAX_JSON_PATCH_OPERATIONS + 1]);
+    let err = apply_json_patch(&json!({"a": 1}), &patch).unwrap_err();
+    assert_eq!(err.code(), 413);
+    assert_eq!(
+        err.to_string(),
+        "Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001"
+    );
+}
