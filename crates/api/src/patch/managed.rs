@@ -104,6 +104,49 @@ pub fn apply(
     force: bool,
     now: DateTime<Utc>,
 ) -> Result<Value, ApplyError> {
+    apply_to(&Resource::of(info), live, applied, manager, force, now)
+}
+
+/// What field tracking needs to know about a resource; built from a
+/// [`ResourceInfo`], or by hand for resources the registry does not list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resource<'a> {
+    pub group: &'a str,
+    pub version: &'a str,
+    pub kind: &'a str,
+    /// Status is written through the `status` subresource only, so writes to the main
+    /// resource do not own it.
+    pub has_status: bool,
+}
+
+impl<'a> Resource<'a> {
+    pub fn of(info: &'a ResourceInfo) -> Self {
+        Resource {
+            group: info.group,
+            version: info.version,
+            kind: info.kind,
+            has_status: info.has_status,
+        }
+    }
+
+    fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+}
+
+/// [`apply`] for a [`Resource`].
+pub fn apply_to(
+    info: &Resource<'_>,
+    live: Option<&Value>,
+    applied: &Value,
+    manager: &str,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<Value, ApplyError> {
     let Value::Object(applied_map) = applied else {
         return Err(ApplyError::BadRequest(
             "error decoding YAML: the applied configuration is not an object".to_string(),
@@ -271,6 +314,18 @@ pub fn record_update(
     subresource: Option<&str>,
     now: DateTime<Utc>,
 ) {
+    record_update_to(&Resource::of(info), old, new, manager, subresource, now)
+}
+
+/// [`record_update`] for a [`Resource`].
+pub fn record_update_to(
+    info: &Resource<'_>,
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    subresource: Option<&str>,
+    now: DateTime<Utc>,
+) {
     if !new.is_object() {
         return;
     }
@@ -318,7 +373,7 @@ pub fn record_update(
 /// are not pointers exist, empty. Field ownership of a create compares against it, so a
 /// created object owns `f:spec` only through its leaves, but owns new maps such as
 /// `f:labels` (`.`) themselves.
-fn skeleton(info: &ResourceInfo) -> Value {
+fn skeleton(info: &Resource<'_>) -> Value {
     let template = || serde_json::json!({"metadata": {}, "spec": {"containers": null}});
     let mut obj = Map::new();
     obj.insert("metadata".into(), Value::Object(Map::new()));
@@ -402,7 +457,7 @@ fn same_ignoring_managed_fields(a: &Value, b: &Value) -> bool {
 /// Fields Kubernetes never tracks (identity and bookkeeping of the object), and the
 /// fields a write through the other endpoint owns: `status` for the main resource of a
 /// kind with a status subresource, everything but `status` for the status subresource.
-fn is_ignored(path: &[PathElement], info: &ResourceInfo, subresource: Option<&str>) -> bool {
+fn is_ignored(path: &[PathElement], info: &Resource<'_>, subresource: Option<&str>) -> bool {
     let field = |i: usize| match path.get(i) {
         Some(PathElement::Field(f)) => Some(f.as_str()),
         _ => None,
@@ -437,7 +492,7 @@ fn is_ignored(path: &[PathElement], info: &ResourceInfo, subresource: Option<&st
     }
 }
 
-fn without_ignored(set: &FieldSet, info: &ResourceInfo, subresource: Option<&str>) -> FieldSet {
+fn without_ignored(set: &FieldSet, info: &Resource<'_>, subresource: Option<&str>) -> FieldSet {
     FieldSet(
         set.0
             .iter()
@@ -459,7 +514,7 @@ impl Comparison {
         walker: &Walker<'_>,
         old: &Value,
         new: &Value,
-        info: &ResourceInfo,
+        info: &Resource<'_>,
         subresource: Option<&str>,
     ) -> Comparison {
         let mut cmp = Comparison {

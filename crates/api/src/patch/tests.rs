@@ -240,24 +240,11 @@ fn rfc7386_vectors() {
 }
 
 #[test]
-fn strategic_merge_patch_uses_the_kind() {
-    let info = ResourceInfo {
-        group: "",
-        version: "v1",
-        kind: "Pod",
-        plural: "pods",
-        singular: "pod",
-        namespaced: true,
-        verbs: &[],
-        short_names: &[],
-        categories: &[],
-        subresources: &[],
-        has_status: true,
-    };
+fn strategic_merge_patch_merges_where_merge_patch_replaces() {
     let pod =
         json!({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}});
-    let out = apply_strategic_merge_patch(
-        &info,
+    let out = strategic::apply(
+        "Pod",
         &pod,
         &json!({"spec": {"containers": [{"name": "b", "image": "z"}]}}),
     )

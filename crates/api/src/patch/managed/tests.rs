@@ -3,20 +3,37 @@ use serde_json::json;
 
 use super::*;
 
-fn deployments() -> ResourceInfo {
-    ResourceInfo {
+fn deployments() -> Resource<'static> {
+    Resource {
         group: "apps",
         version: "v1",
         kind: "Deployment",
-        plural: "deployments",
-        singular: "deployment",
-        namespaced: true,
-        verbs: &[],
-        short_names: &[],
-        categories: &[],
-        subresources: &["status", "scale"],
         has_status: true,
     }
+}
+
+/// The public entry points take the registry's `ResourceInfo`; the tests use the
+/// `Resource` forms so that they do not depend on the registry's contents.
+fn apply(
+    info: &Resource<'_>,
+    live: Option<&Value>,
+    applied: &Value,
+    manager: &str,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<Value, ApplyError> {
+    apply_to(info, live, applied, manager, force, now)
+}
+
+fn record_update(
+    info: &Resource<'_>,
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    subresource: Option<&str>,
+    now: DateTime<Utc>,
+) {
+    record_update_to(info, old, new, manager, subresource, now)
 }
 
 fn t(minute: u32) -> DateTime<Utc> {
@@ -577,17 +594,10 @@ fn dropping_a_struct_removes_it_with_its_unowned_defaults() {
 
 #[test]
 fn service_selector_is_atomic_and_ports_key_on_port_and_protocol() {
-    let info = ResourceInfo {
+    let info = Resource {
         group: "",
         version: "v1",
         kind: "Service",
-        plural: "services",
-        singular: "service",
-        namespaced: true,
-        verbs: &[],
-        short_names: &[],
-        categories: &[],
-        subresources: &["status"],
         has_status: true,
     };
     let cfg = json!({
