@@ -305,7 +305,9 @@ pub fn apply_to(
 /// `None` for a create. Fields this write changes are taken from other managers; a write
 /// that changes nothing leaves managedFields as they were. If `new` carries non-empty
 /// managedFields that differ from `old`'s, the client is replacing the ownership record
-/// and those are used (`[{}]` clears it), as in Kubernetes.
+/// and those are used (`[{}]` clears it), as in Kubernetes; if among them the manager's
+/// own Apply entry is new or changed, `new` is the result of [`apply`] and is left as
+/// apply recorded it, so the server may pass every write through this function.
 pub fn record_update(
     info: &ResourceInfo,
     old: Option<&Value>,
@@ -332,21 +334,48 @@ pub fn record_update_to(
     let old_obj = old.cloned().unwrap_or_else(|| skeleton(info));
     let sent = new.pointer("/metadata/managedFields").cloned();
     let stored = old_obj.pointer("/metadata/managedFields").cloned();
+    let stored_entries = decode_entries(&old_obj);
+    let sub = subresource.unwrap_or("");
     let mut entries = match &sent {
         Some(Value::Array(items)) if !items.is_empty() && sent != stored => {
-            decode_entries_from(items)
+            let sent_entries = decode_entries_from(items);
+            // The write is the server-side apply that produced these entries (the
+            // manager's Apply entry is new or changed): apply has recorded ownership
+            // already, and what defaulting added after it belongs to nobody.
+            let own_apply = |list: &[Entry]| {
+                list.iter()
+                    .find(|e| e.is(manager, "Apply", "", ""))
+                    .cloned()
+            };
+            let applied_now = own_apply(&sent_entries);
+            if sub.is_empty() && applied_now.is_some() && applied_now != own_apply(&stored_entries)
+            {
+                let mut kept = sent_entries;
+                kept.retain(|e| !e.set.is_empty());
+                write_entries(new, kept);
+                return;
+            }
+            sent_entries
         }
-        _ => decode_entries(&old_obj),
+        _ => stored_entries,
     };
     let walker = Walker { kind: info.kind };
     let cmp = Comparison::of(&walker, &old_obj, new, info, subresource);
-    let changed = cmp.modified.union(&cmp.added);
+    let mut changed = cmp.modified.union(&cmp.added);
+    // Kubernetes would move these into an Update entry of the same name; keeping them
+    // with the manager's Apply entry is what the manager means, and it lets the server
+    // record every write, applies included, through this one function.
+    let own_apply = entries
+        .iter()
+        .position(|e| sub.is_empty() && e.is(manager, "Apply", "", ""));
+    if let Some(i) = own_apply {
+        changed = changed.difference(&entries[i].set);
+    }
     for e in entries.iter_mut() {
         e.set = e.set.difference(&changed).difference(&cmp.removed);
     }
     if !changed.is_empty() {
         let api_version = info.api_version();
-        let sub = subresource.unwrap_or("");
         match entries
             .iter_mut()
             .find(|e| e.is(manager, "Update", &api_version, sub))

@@ -615,3 +615,55 @@ fn service_selector_is_atomic_and_ports_key_on_port_and_protocol() {
         }})
     );
 }
+
+/// The API server runs every write, applies included, through `record_update` after
+/// defaulting: the apply's ownership stays as apply recorded it.
+#[test]
+fn record_update_after_apply_keeps_the_apply_record() {
+    let info = deployments();
+    // Create by apply, then defaulting, then the create path's record_update.
+    let mut created = apply(
+        &info,
+        None,
+        &config(Some(2), "nginx:1"),
+        "kubectl",
+        false,
+        t(1),
+    )
+    .unwrap();
+    let recorded_by_apply = entries(&created);
+    created["spec"]["progressDeadlineSeconds"] = json!(600);
+    record_update(&info, None, &mut created, "kubectl", None, t(2));
+    assert_eq!(entries(&created), recorded_by_apply);
+    let live = stored(created);
+
+    // Update by apply, same flow.
+    let mut updated = apply(
+        &info,
+        Some(&live),
+        &config(Some(3), "nginx:1"),
+        "kubectl",
+        false,
+        t(3),
+    )
+    .unwrap();
+    let recorded_by_apply = entries(&updated);
+    updated["spec"]["revisionHistoryLimit"] = json!(10);
+    record_update(&info, Some(&live), &mut updated, "kubectl", None, t(4));
+    assert_eq!(entries(&updated), recorded_by_apply);
+    assert_eq!(recorded_by_apply.len(), 1);
+
+    // A no-op apply passes through unchanged.
+    let live = stored(updated);
+    let mut same = apply(
+        &info,
+        Some(&live),
+        &config(Some(3), "nginx:1"),
+        "kubectl",
+        false,
+        t(5),
+    )
+    .unwrap();
+    record_update(&info, Some(&live), &mut same, "kubectl", None, t(5));
+    assert_eq!(same, live);
+}
