@@ -13,13 +13,45 @@
 
 use serde_json::{Map, Value};
 
-use super::schema::{list_kind, map_replaced_by_smp, ListKind};
+use super::schema::{list_kind, map_replaced_by_smp, retains_keys, ListKind};
 use super::PatchError;
 
 const PATCH: &str = "$patch";
 const RETAIN_KEYS: &str = "$retainKeys";
 const DELETE_FROM_PRIMITIVE: &str = "$deleteFromPrimitiveList/";
 const SET_ELEMENT_ORDER: &str = "$setElementOrder/";
+
+/// The patch strategy of one field of a built-in kind, as its Go struct tags declare it.
+/// Clients that compute strategic merge patches (three-way diffs) need these facts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldStrategy {
+    /// The list merges element by element on this key (`patchMergeKey`).
+    pub merge_key: Option<&'static str>,
+    /// The list merges (`patchStrategy:"merge"`): by `merge_key`, or as a set of
+    /// primitives when there is no key.
+    pub merge: bool,
+    /// The map (or each element of the list) carries `$retainKeys` when a client
+    /// switches between members of a union (`patchStrategy:"retainKeys"`).
+    pub retain_keys: bool,
+    /// The map is replaced whole (`patchStrategy:"replace"`).
+    pub replace: bool,
+}
+
+/// The strategy of the field at `path` (field names from the root; list elements add
+/// no name) of `kind`. Fields without tags merge as maps or are replaced as lists.
+pub fn field_strategy(kind: &str, path: &[&str]) -> FieldStrategy {
+    let (merge, merge_key) = match list_kind(kind, path) {
+        ListKind::Atomic => (false, None),
+        ListKind::Set => (true, None),
+        ListKind::Map { smp_key, .. } => (true, Some(smp_key)),
+    };
+    FieldStrategy {
+        merge_key,
+        merge,
+        retain_keys: retains_keys(kind, path),
+        replace: map_replaced_by_smp(kind, path),
+    }
+}
 
 /// Applies `patch` to `target`, an object of kind `kind`.
 pub fn apply(kind: &str, target: &Value, patch: &Value) -> Result<Value, PatchError> {
@@ -464,6 +496,28 @@ mod tests {
         v["spec"]["template"]["spec"]["containers"]
             .as_array()
             .unwrap()
+    }
+
+    #[test]
+    fn field_strategies() {
+        let volumes = field_strategy("Deployment", &["spec", "template", "spec", "volumes"]);
+        assert_eq!(
+            volumes,
+            FieldStrategy {
+                merge_key: Some("name"),
+                merge: true,
+                retain_keys: true,
+                replace: false
+            }
+        );
+        let strategy = field_strategy("Deployment", &["spec", "strategy"]);
+        assert!(strategy.retain_keys && !strategy.merge);
+        assert!(field_strategy("Node", &["spec", "podCIDRs"]).merge);
+        assert!(field_strategy("PodDisruptionBudget", &["spec", "selector"]).replace);
+        assert_eq!(
+            field_strategy("Pod", &["spec", "tolerations"]).merge_key,
+            None
+        );
     }
 
     #[test]
