@@ -270,7 +270,9 @@ pub fn apply_to(
             continue;
         }
         let clash = e.set.intersection(&changed);
-        for path in &clash.0 {
+        let mut paths: Vec<&FieldPath> = clash.0.iter().collect();
+        paths.sort_by(|a, b| set_order(a, b));
+        for path in paths {
             let who = e.display();
             conflicts.push(ApplyConflict {
                 field: DisplayPath(path).to_string(),
@@ -1146,6 +1148,26 @@ impl Walker<'_> {
             }
             (Some(l), Some(r)) if l != r => cmp.modified.insert(path.clone()),
             _ => {}
+        }
+    }
+}
+
+/// The order structured-merge-diff walks a set in: at each level the members first,
+/// then the deeper paths, each group by element.
+fn set_order(a: &[PathElement], b: &[PathElement]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let i = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    match (a.len() == i, b.len() == i) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => {
+            let (a_member, b_member) = (a.len() == i + 1, b.len() == i + 1);
+            match (a_member, b_member) {
+                (true, false) => Ordering::Less,
+                (false, true) => Ordering::Greater,
+                _ => a[i].cmp(&b[i]),
+            }
         }
     }
 }

@@ -667,3 +667,16 @@ fn record_update_after_apply_keeps_the_apply_record() {
     record_update(&info, Some(&live), &mut same, "kubectl", None, t(5));
     assert_eq!(same, live);
 }
+
+#[test]
+fn conflicts_list_members_before_deeper_fields() {
+    let f = |n: &str| PathElement::Field(n.to_string());
+    let mut paths = [
+        vec![f("spec"), f("a"), f("b")],
+        vec![f("spec"), f("z")],
+        vec![f("metadata"), f("labels"), f("x")],
+    ];
+    paths.sort_by(|a, b| set_order(a, b));
+    let shown: Vec<String> = paths.iter().map(|p| DisplayPath(p).to_string()).collect();
+    assert_eq!(shown, [".metadata.labels.x", ".spec.z", ".spec.a.b"]);
+}
