@@ -55,18 +55,47 @@ pub fn field_strategy(kind: &str, path: &[&str]) -> FieldStrategy {
 
 /// Applies `patch` to `target`, an object of kind `kind`.
 pub fn apply(kind: &str, target: &Value, patch: &Value) -> Result<Value, PatchError> {
+    apply_with(&BuiltIn(kind), target, patch)
+}
+
+/// Where the patch strategies come from: the built-in kinds' tags, or a test schema.
+pub(crate) trait PatchMeta {
+    /// How the list at `path` (field names from the root) merges.
+    fn list_kind(&self, path: &[&str]) -> ListKind;
+    /// The map at `path` is replaced whole.
+    fn replaces_map(&self, path: &[&str]) -> bool;
+}
+
+/// The strategies of one built-in kind.
+struct BuiltIn<'a>(&'a str);
+
+impl PatchMeta for BuiltIn<'_> {
+    fn list_kind(&self, path: &[&str]) -> ListKind {
+        list_kind(self.0, path)
+    }
+
+    fn replaces_map(&self, path: &[&str]) -> bool {
+        map_replaced_by_smp(self.0, path)
+    }
+}
+
+pub(crate) fn apply_with(
+    meta: &dyn PatchMeta,
+    target: &Value,
+    patch: &Value,
+) -> Result<Value, PatchError> {
     let (Value::Object(target), Value::Object(patch)) = (target, patch) else {
         return Err(PatchError::BadRequest("invalid JSON document".to_string()));
     };
     let mut ctx = Ctx {
-        kind,
+        meta,
         path: Vec::new(),
     };
     Ok(Value::Object(ctx.merge_map(target.clone(), patch)?))
 }
 
 struct Ctx<'a> {
-    kind: &'a str,
+    meta: &'a dyn PatchMeta,
     path: Vec<String>,
 }
 
@@ -91,7 +120,7 @@ impl Ctx<'_> {
     }
 
     fn merge_key(&self) -> Option<&'static str> {
-        match list_kind(self.kind, &self.path_refs()) {
+        match self.meta.list_kind(&self.path_refs()) {
             ListKind::Map { smp_key, .. } => Some(smp_key),
             _ => None,
         }
@@ -167,7 +196,7 @@ impl Ctx<'_> {
             let old = original.get_mut(k).map(std::mem::take);
             let merged = match (old, pv) {
                 (Some(Value::Object(om)), Value::Object(pm)) => {
-                    if map_replaced_by_smp(self.kind, &self.path_refs()) {
+                    if self.meta.replaces_map(&self.path_refs()) {
                         Some(Value::Object(self.merge_map(Map::new(), pm)?))
                     } else {
                         Some(Value::Object(self.merge_map(om, pm)?))
@@ -244,7 +273,7 @@ impl Ctx<'_> {
         patch: &[Value],
         order: Option<&Vec<Value>>,
     ) -> Result<Vec<Value>, PatchError> {
-        let merge_key = match list_kind(self.kind, &self.path_refs()) {
+        let merge_key = match self.meta.list_kind(&self.path_refs()) {
             ListKind::Atomic => {
                 let mut out = Vec::with_capacity(patch.len());
                 for pv in patch {
@@ -261,13 +290,18 @@ impl Ctx<'_> {
             return Ok(original);
         }
         check_element_types(&original, patch)?;
-        let before = original.clone();
-        let mut merged = match merge_key {
-            None => self.merge_primitives(original, patch)?,
+        if let Some(order) = order {
+            check_order(patch, order, merge_key)?;
+        }
+        let (mut merged, server_order) = match merge_key {
+            None => {
+                let before = original.clone();
+                (self.merge_primitives(original, patch)?, before)
+            }
             Some(key) => self.merge_keyed(original, patch, key)?,
         };
         if let Some(order) = order {
-            merged = normalize_order(merged, order, &before, merge_key);
+            merged = normalize_order(merged, order, &server_order, merge_key);
         }
         Ok(merged)
     }
@@ -297,7 +331,12 @@ impl Ctx<'_> {
         mut original: Vec<Value>,
         patch: &[Value],
         merge_key: &str,
-    ) -> Result<Vec<Value>, PatchError> {
+    ) -> Result<(Vec<Value>, Vec<Value>), PatchError> {
+        // Kubernetes deletes and appends in place, in the array the caller later orders
+        // `$setElementOrder` against, so that order sees the list as edited in place
+        // (survivors shifted left, new items written into the freed slots). Mirroring
+        // it keeps the resulting order identical.
+        let mut in_place = InPlace::new(&original, merge_key);
         let mut replace = false;
         let mut plain: Vec<&Map<String, Value>> = Vec::with_capacity(patch.len());
         for pv in patch {
@@ -314,7 +353,10 @@ impl Ctx<'_> {
                     let Some(id) = pm.get(merge_key) else {
                         return Err(no_merge_key(pm, merge_key));
                     };
-                    original.retain(|e| e.get(merge_key) != Some(id));
+                    while let Some(i) = original.iter().position(|e| e.get(merge_key) == Some(id)) {
+                        original.remove(i);
+                        in_place.remove(i);
+                    }
                 }
                 Some("replace") => replace = true,
                 Some("merge") => {
@@ -330,7 +372,7 @@ impl Ctx<'_> {
             for pm in plain {
                 out.push(Value::Object(self.merge_map(Map::new(), pm)?));
             }
-            return Ok(out);
+            return Ok((out, in_place.finish()));
         }
         if original.iter().any(|v| !v.is_object()) {
             // Primitives where maps are declared: nothing to merge by key.
@@ -349,20 +391,116 @@ impl Ctx<'_> {
                     };
                     original[i] = Value::Object(self.merge_map(om, pm)?);
                 }
-                None => original.push(Value::Object(self.merge_map(Map::new(), pm)?)),
+                None => {
+                    original.push(Value::Object(self.merge_map(Map::new(), pm)?));
+                    in_place.push(id);
+                }
             }
         }
         let patch_items: Vec<Value> = plain
             .into_iter()
             .map(|m| Value::Object(m.clone()))
             .collect();
-        Ok(normalize_order(
-            original,
-            &patch_items,
-            &before,
-            Some(merge_key),
-        ))
+        let merged = normalize_order(original, &patch_items, &before, Some(merge_key));
+        Ok((merged, in_place.finish()))
     }
+}
+
+/// The merge keys of a list being edited the way Go edits a slice in place: its length
+/// is fixed to the original's, deletions shift the rest left (leaving the last slot as
+/// it was), appends fill the slots deletions freed.
+struct InPlace<'a> {
+    key: &'a str,
+    ids: Vec<Option<Value>>,
+    len: usize,
+}
+
+impl<'a> InPlace<'a> {
+    fn new(original: &[Value], key: &'a str) -> Self {
+        let ids: Vec<Option<Value>> = original.iter().map(|v| v.get(key).cloned()).collect();
+        let len = ids.len();
+        InPlace { key, ids, len }
+    }
+
+    fn remove(&mut self, i: usize) {
+        if i < self.len {
+            for j in i..self.len - 1 {
+                self.ids[j] = self.ids[j + 1].clone();
+            }
+            self.len -= 1;
+        }
+    }
+
+    fn push(&mut self, id: &Value) {
+        if self.len < self.ids.len() {
+            self.ids[self.len] = Some(id.clone());
+            self.len += 1;
+        }
+    }
+
+    /// The edited slots as items carrying only their key.
+    fn finish(self) -> Vec<Value> {
+        let key = self.key;
+        self.ids
+            .into_iter()
+            .map(|id| {
+                let mut m = Map::new();
+                if let Some(id) = id {
+                    m.insert(key.to_string(), id);
+                }
+                Value::Object(m)
+            })
+            .collect()
+    }
+}
+
+/// The patch list names its items in the relative order of `$setElementOrder`, and
+/// only items the order lists (deletions aside).
+fn check_order(
+    patch: &[Value],
+    order: &[Value],
+    merge_key: Option<&str>,
+) -> Result<(), PatchError> {
+    if patch.is_empty() || order.is_empty() {
+        return Ok(());
+    }
+    let is_delete = |v: &Value| v.get(PATCH).and_then(Value::as_str) == Some("delete");
+    let items: Vec<&Value> = match merge_key {
+        Some(_) => patch.iter().filter(|v| !is_delete(v)).collect(),
+        None => patch.iter().collect(),
+    };
+    let same = |item: &Value, listed: &Value| -> Result<bool, PatchError> {
+        let Some(key) = merge_key else {
+            return Ok(item == listed);
+        };
+        let id = |v: &Value| match v {
+            Value::Object(m) => m.get(key).cloned().ok_or_else(|| no_merge_key(m, key)),
+            other => Err(PatchError::Internal(format!(
+                "expected a map, but received a {}",
+                go_kind(other)
+            ))),
+        };
+        Ok(id(item)? == id(listed)?)
+    };
+    let (mut pi, mut si) = (0, 0);
+    while pi < items.len() && si < order.len() {
+        if items[pi].get(PATCH).is_some() {
+            pi += 1;
+            continue;
+        }
+        if same(items[pi], &order[si])? {
+            pi += 1;
+        }
+        si += 1;
+    }
+    if pi < items.len() {
+        return Err(PatchError::Internal(format!(
+            "The order in patch list:\n{}\n doesn't match $setElementOrder list:\n{}\n",
+            go_fmt(&Value::Array(patch.to_vec())),
+            go_fmt(&Value::Array(order.to_vec()))
+        )));
+    }
+    Ok(())
 }
 
 fn no_merge_key(map: &Map<String, Value>, merge_key: &str) -> PatchError {
@@ -594,6 +732,58 @@ mod tests {
         assert_eq!(
             apply("Deployment", &deployment(), &bad).unwrap_err(),
             PatchError::Internal("expected a slice, but received a string".into())
+        );
+    }
+
+    #[test]
+    fn set_element_order_must_agree_with_the_patch_list() {
+        let patch = json!({"spec": {"template": {"spec": {
+            "$setElementOrder/containers": [{"name": "nginx"}, {"name": "sidecar"}],
+            "containers": [{"name": "sidecar", "image": "b"}, {"name": "nginx", "image": "a"}]
+        }}}});
+        let err = apply("Deployment", &deployment(), &patch).unwrap_err();
+        assert_eq!(err.code(), 500);
+        assert_eq!(
+            err.to_string(),
+            "The order in patch list:\n[map[image:b name:sidecar] map[image:a name:nginx]]\n \
+             doesn't match $setElementOrder list:\n[map[name:nginx] map[name:sidecar]]\n"
+        );
+    }
+
+    /// A schema where every `items` list merges by `id`.
+    struct Items;
+    impl PatchMeta for Items {
+        fn list_kind(&self, path: &[&str]) -> ListKind {
+            const ID: &[super::super::schema::MapKey] = &[super::super::schema::MapKey {
+                name: "id",
+                default: None,
+            }];
+            match path.last() {
+                Some(&"items") => ListKind::Map {
+                    smp_key: "id",
+                    keys: ID,
+                },
+                _ => ListKind::Atomic,
+            }
+        }
+        fn replaces_map(&self, _path: &[&str]) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn deleting_and_adding_with_an_order_edits_the_list_in_place() {
+        // Kubernetes orders against the list as edited in place: 3 takes the slot 1
+        // left, so 4 (which stayed before it) stays before it.
+        let orig = json!({"items": [{"id": 1}, {"id": 2, "v": "b"}, {"id": 4, "v": "c"}]});
+        let patch = json!({
+            "$setElementOrder/items": [{"id": 2}, {"id": 3}],
+            "items": [{"id": 3}, {"id": 1, "$patch": "delete"}]
+        });
+        let out = apply_with(&Items, &orig, &patch).unwrap();
+        assert_eq!(
+            out,
+            json!({"items": [{"id": 2, "v": "b"}, {"id": 4, "v": "c"}, {"id": 3}]})
         );
     }
 
