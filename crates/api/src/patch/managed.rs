@@ -9,9 +9,12 @@
 //! create/update/patch writes (operation `Update`), taking changed fields away from
 //! other managers.
 //!
+//! As in Kubernetes, `kubectl` applying server-side to an object that client-side
+//! `kubectl apply` manages may take the fields its last-applied annotation still
+//! describes, and keeps that annotation up to date.
+//!
 //! Not modelled: the `before-first-apply` manager Kubernetes invents for objects that
-//! predate field tracking, the cap of ten `Update` entries, and migration of
-//! client-side-apply ownership when a client switches to server-side apply.
+//! predate field tracking, and the cap of ten `Update` entries.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
@@ -264,25 +267,43 @@ pub fn apply_to(
 
     let cmp = Comparison::of(&walker, &live_obj, &merged, info, None);
     let changed = cmp.modified.union(&cmp.added);
-    let mut conflicts = Vec::new();
+    let mut conflicts: Vec<(&FieldPath, ApplyConflict)> = Vec::new();
+    let mut clashes = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        if i == me {
-            continue;
+        if i != me {
+            clashes.push((e.display(), e.set.intersection(&changed)));
         }
-        let clash = e.set.intersection(&changed);
+    }
+    for (who, clash) in &clashes {
         let mut paths: Vec<&FieldPath> = clash.0.iter().collect();
         paths.sort_by(|a, b| set_order(a, b));
         for path in paths {
-            let who = e.display();
-            conflicts.push(ApplyConflict {
-                field: DisplayPath(path).to_string(),
-                message: format!("conflict with {who}"),
-                manager: who,
-            });
+            conflicts.push((
+                path,
+                ApplyConflict {
+                    field: DisplayPath(path).to_string(),
+                    message: format!("conflict with {who}"),
+                    manager: who.clone(),
+                },
+            ));
         }
     }
     if !conflicts.is_empty() && !force {
-        return Err(ApplyError::Conflicts(conflicts));
+        // kubectl moving from client-side to server-side apply: fields its
+        // last-applied annotation still describes truthfully are its own to take.
+        let allowed = if manager == KUBECTL {
+            fields_from_last_applied(&walker, info, &live_obj)
+        } else {
+            None
+        };
+        let remaining: Vec<ApplyConflict> = conflicts
+            .into_iter()
+            .filter(|(p, _)| !allowed.as_ref().is_some_and(|a| a.contains(p)))
+            .map(|(_, c)| c)
+            .collect();
+        if !remaining.is_empty() {
+            return Err(ApplyError::Conflicts(remaining));
+        }
     }
     for (i, e) in entries.iter_mut().enumerate() {
         if i != me {
@@ -299,7 +320,113 @@ pub fn apply_to(
     }
     entries.retain(|e| !e.set.is_empty());
     write_entries(&mut merged, entries);
+    if manager == KUBECTL && last_applied(&live_obj).is_some() {
+        set_last_applied(&mut merged, build_last_applied(applied));
+    }
     Ok(merged)
+}
+
+/// The field manager of `kubectl apply --server-side`.
+const KUBECTL: &str = "kubectl";
+/// The annotation client-side `kubectl apply` keeps its last configuration in.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+fn last_applied(obj: &Value) -> Option<&str> {
+    obj.pointer("/metadata/annotations")
+        .and_then(|a| a.get(LAST_APPLIED))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+fn set_last_applied(obj: &mut Value, value: String) {
+    let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let annotations = meta
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(a) = annotations.as_object_mut() {
+        a.insert(LAST_APPLIED.to_string(), Value::String(value));
+    }
+}
+
+/// The applied configuration as client-side apply would have recorded it: Go's JSON of
+/// the object without the annotation itself (keys sorted, HTML characters escaped,
+/// a final newline), so a later client-side apply diffs against what was applied.
+fn build_last_applied(applied: &Value) -> String {
+    let mut obj = applied.clone();
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        if let Some(Value::Object(a)) = meta.get_mut("annotations") {
+            a.shift_remove(LAST_APPLIED);
+            if a.is_empty() {
+                meta.shift_remove("annotations");
+            }
+        }
+    }
+    let json = sorted_keys(&obj).to_string();
+    let mut out = String::with_capacity(json.len() + 1);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out.push('\n');
+    out
+}
+
+fn sorted_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted_keys(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The fields of the live object's last-applied annotation whose live values still
+/// match it, or `None` without a usable annotation.
+fn fields_from_last_applied(
+    walker: &Walker<'_>,
+    info: &Resource<'_>,
+    live: &Value,
+) -> Option<FieldSet> {
+    let recorded: Value = serde_json::from_str(last_applied(live)?).ok()?;
+    if recorded.get("apiVersion").and_then(Value::as_str) != Some(info.api_version().as_str()) {
+        return None;
+    }
+    let mut set = FieldSet::new();
+    walker
+        .to_set(&recorded, &mut Vec::new(), &mut Vec::new(), &mut set)
+        .ok()?;
+    let mut cmp = Comparison {
+        added: FieldSet::new(),
+        modified: FieldSet::new(),
+        removed: FieldSet::new(),
+    };
+    walker.compare(
+        Some(&recorded),
+        Some(live),
+        &mut Vec::new(),
+        &mut Vec::new(),
+        &mut cmp,
+    );
+    Some(
+        set.difference(&cmp.modified)
+            .difference(&cmp.added)
+            .difference(&cmp.removed),
+    )
 }
 
 /// Records a non-apply write (create, update, patch) by `manager` in

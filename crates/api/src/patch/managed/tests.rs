@@ -680,3 +680,97 @@ fn conflicts_list_members_before_deeper_fields() {
     let shown: Vec<String> = paths.iter().map(|p| DisplayPath(p).to_string()).collect();
     assert_eq!(shown, [".metadata.labels.x", ".spec.z", ".spec.a.b"]);
 }
+
+fn created_by_client_side_apply_with_annotation(replicas: i64) -> Value {
+    let cfg = config(Some(replicas), "nginx:1");
+    let mut obj = cfg.clone();
+    obj["metadata"]["annotations"] =
+        json!({ "kubectl.kubernetes.io/last-applied-configuration": format!("{cfg}\n") });
+    record_update(
+        &deployments(),
+        None,
+        &mut obj,
+        "kubectl-client-side-apply",
+        None,
+        t(0),
+    );
+    stored(obj)
+}
+
+#[test]
+fn kubectl_takes_over_fields_its_last_applied_annotation_describes() {
+    let info = deployments();
+    let live = created_by_client_side_apply_with_annotation(1);
+    let out = apply(
+        &info,
+        Some(&live),
+        &config(Some(3), "nginx:1"),
+        "kubectl",
+        false,
+        t(1),
+    )
+    .unwrap();
+    assert_eq!(out["spec"]["replicas"], 3);
+    assert!(owns(&out, "kubectl", "/f:spec/f:replicas"));
+    assert!(!owns(
+        &out,
+        "kubectl-client-side-apply",
+        "/f:spec/f:replicas"
+    ));
+    // The annotation now records this apply, for a later client-side apply.
+    let recorded = out["metadata"]["annotations"]
+        ["kubectl.kubernetes.io/last-applied-configuration"]
+        .as_str()
+        .unwrap();
+    assert!(recorded.ends_with("}\n"));
+    let recorded: Value = serde_json::from_str(recorded).unwrap();
+    assert_eq!(recorded, config(Some(3), "nginx:1"));
+
+    // Another manager gets no such allowance.
+    let err = apply(
+        &info,
+        Some(&live),
+        &config(Some(3), "nginx:1"),
+        "other",
+        false,
+        t(1),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ApplyError::Conflicts(_)));
+
+    // A field changed since the annotation was written still conflicts.
+    let mut drifted = live.clone();
+    drifted["spec"]["replicas"] = json!(2);
+    record_update(
+        &info,
+        Some(&live),
+        &mut drifted,
+        "kubectl-client-side-apply",
+        None,
+        t(1),
+    );
+    let err = apply(
+        &info,
+        Some(&drifted),
+        &config(Some(3), "nginx:1"),
+        "kubectl",
+        false,
+        t(2),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"
+    );
+}
+
+#[test]
+fn last_applied_is_go_json() {
+    let v = json!({"b": "<&>", "a": {"d": 1, "c": [2]}, "metadata": {"annotations": {
+        "kubectl.kubernetes.io/last-applied-configuration": "old"
+    }}});
+    assert_eq!(
+        build_last_applied(&v),
+        "{\"a\":{\"c\":[2],\"d\":1},\"b\":\"\\u003c\\u0026\\u003e\",\"metadata\":{}}\n"
+    );
+}
