@@ -13,8 +13,10 @@
 //! `kubectl apply` manages may take the fields its last-applied annotation still
 //! describes, and keeps that annotation up to date.
 //!
+//! Beyond ten `Update` entries the oldest are folded into `ancient-changes`.
+//!
 //! Not modelled: the `before-first-apply` manager Kubernetes invents for objects that
-//! predate field tracking, and the cap of ten `Update` entries.
+//! predate field tracking (every object rkube stores went through [`record_update`]).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
@@ -319,6 +321,7 @@ pub fn apply_to(
         entries[me].time = Some(now.to_rfc3339_opts(SecondsFormat::Secs, true));
     }
     entries.retain(|e| !e.set.is_empty());
+    cap_update_entries(&mut entries);
     write_entries(&mut merged, entries);
     if manager == KUBECTL && last_applied(&live_obj).is_some() {
         set_last_applied(&mut merged, build_last_applied(applied));
@@ -524,6 +527,7 @@ pub fn record_update_to(
         }
     }
     entries.retain(|e| !e.set.is_empty());
+    cap_update_entries(&mut entries);
     write_entries(new, entries);
 }
 
@@ -795,6 +799,74 @@ fn decode_entries_from(items: &[Value]) -> Vec<Entry> {
         }
     }
     out
+}
+
+/// Kubernetes keeps at most this many `Update` entries.
+const MAX_UPDATE_ENTRIES: usize = 10;
+/// The entry older updates are folded into beyond that.
+const ANCIENT_CHANGES: &str = "ancient-changes";
+
+/// Folds the oldest `Update` entries into one `ancient-changes` entry per apiVersion
+/// until at most [`MAX_UPDATE_ENTRIES`] remain, as Kubernetes does.
+fn cap_update_entries(entries: &mut Vec<Entry>) {
+    let mut updaters: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].operation == "Update")
+        .collect();
+    if updaters.len() <= MAX_UPDATE_ENTRIES {
+        return;
+    }
+    let seconds = |e: &Entry| {
+        e.time
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp())
+            .unwrap_or(0)
+    };
+    updaters.sort_by(|&a, &b| {
+        let (ea, eb) = (&entries[a], &entries[b]);
+        (seconds(ea), &ea.manager, &ea.api_version, &ea.subresource).cmp(&(
+            seconds(eb),
+            &eb.manager,
+            &eb.api_version,
+            &eb.subresource,
+        ))
+    });
+    let mut remaining = updaters.len();
+    // Per apiVersion, the oldest entry seen: it becomes the bucket when a second one of
+    // that version has to go.
+    let mut first_of_version: Vec<(String, usize)> = Vec::new();
+    let mut gone: Vec<usize> = Vec::new();
+    for &i in &updaters {
+        if remaining <= MAX_UPDATE_ENTRIES {
+            break;
+        }
+        let version = entries[i].api_version.clone();
+        let Some(&(_, first)) = first_of_version.iter().find(|(v, _)| *v == version) else {
+            first_of_version.push((version, i));
+            continue;
+        };
+        let bucket = match entries
+            .iter()
+            .position(|e| e.is(ANCIENT_CHANGES, "Update", &version, ""))
+        {
+            Some(b) => b,
+            None => {
+                entries[first].manager = ANCIENT_CHANGES.to_string();
+                entries[first].subresource = String::new();
+                first
+            }
+        };
+        entries[bucket].set = entries[bucket].set.union(&entries[i].set);
+        entries[bucket].time = entries[i].time.clone();
+        gone.push(i);
+        remaining -= 1;
+    }
+    let mut index = 0;
+    entries.retain(|_| {
+        let keep = !gone.contains(&index);
+        index += 1;
+        keep
+    });
 }
 
 /// Writes entries in Kubernetes' order: by operation, time, manager, apiVersion,

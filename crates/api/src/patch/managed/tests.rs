@@ -774,3 +774,39 @@ fn last_applied_is_go_json() {
         "{\"a\":{\"c\":[2],\"d\":1},\"b\":\"\\u003c\\u0026\\u003e\",\"metadata\":{}}\n"
     );
 }
+
+#[test]
+fn update_entries_are_capped_at_ten() {
+    let info = deployments();
+    let mut live = created_by_client_side_apply(1);
+    for i in 0..11u32 {
+        let mut next = live.clone();
+        next["metadata"]["labels"][format!("l{i}")] = json!("x");
+        record_update(
+            &info,
+            Some(&live),
+            &mut next,
+            &format!("m{i:02}"),
+            None,
+            t(i + 1),
+        );
+        live = next;
+    }
+    let all = entries(&live);
+    assert_eq!(all.len(), 10);
+    let ancient = entry(&live, "ancient-changes").unwrap();
+    // The eleventh entry folded the create and m00 into the bucket; the twelfth then
+    // folded m01 into it.
+    for folded in [
+        "/f:spec/f:replicas",
+        "/f:metadata/f:labels/f:l0",
+        "/f:metadata/f:labels/f:l1",
+    ] {
+        assert!(ancient["fieldsV1"].pointer(folded).is_some(), "{folded}");
+    }
+    assert_eq!(ancient["time"], "2026-01-02T03:02:00Z");
+    for gone in ["kubectl-client-side-apply", "m00", "m01"] {
+        assert!(entry(&live, gone).is_none(), "{gone}");
+    }
+    assert!(entry(&live, "m02").is_some());
+}
