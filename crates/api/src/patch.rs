@@ -141,54 +141,37 @@ const OPS: &[&str] = &["add", "remove", "replace", "move", "copy", "test"];
 /// applied and the error names the operation as Kubernetes (evanphx/json-patch) does.
 pub fn apply_json_patch(target: &Value, patch: &Value) -> Result<Value, PatchError> {
     let Value::Array(raw_ops) = patch else {
-        let found = match patch {
-            Value::Object(_) => "object",
-            Value::String(_) => "string",
-            Value::Number(_) => "number",
-            Value::Bool(_) => "bool",
-            _ => "null",
-        };
-        if found == "null" {
+        if patch.is_null() {
             // A JSON `null` decodes to an empty patch in Go.
             return Ok(target.clone());
         }
         return Err(PatchError::BadRequest(format!(
-            "json: cannot unmarshal {found} into Go value of type jsonpatch.Patch"
+            "json: cannot unmarshal {} into Go value of type jsonpatch.Patch",
+            json_type(patch)
         )));
     };
     if raw_ops.len() > MAX_JSON_PATCH_OPERATIONS {
         return Err(PatchError::TooManyOperations(raw_ops.len()));
     }
+    // Operations are decoded one by one as they are applied, so a malformed operation
+    // is only reported if every operation before it applied.
     let mut ops = Vec::with_capacity(raw_ops.len());
+    let mut malformed = None;
     for raw in raw_ops {
-        let kind = raw.get("op").and_then(Value::as_str).unwrap_or("unknown");
-        if !OPS.contains(&kind) {
-            return Err(PatchError::unprocessable(format!(
-                "Unexpected kind: {kind}"
-            )));
+        match decode_operation(raw) {
+            Ok(op) => ops.push(op),
+            Err(e) => {
+                malformed = Some(e);
+                break;
+            }
         }
-        if raw.get("path").and_then(Value::as_str).is_none() {
-            return Err(PatchError::unprocessable(
-                "operation missing path field: missing value",
-            ));
-        }
-        if matches!(kind, "move" | "copy") && raw.get("from").and_then(Value::as_str).is_none() {
-            return Err(PatchError::unprocessable(
-                "operation, missing from field: missing value",
-            ));
-        }
-        if matches!(kind, "add" | "replace" | "test") && raw.get("value").is_none() {
-            return Err(PatchError::unprocessable(
-                "operation, missing value field: missing value",
-            ));
-        }
-        let op: json_patch::PatchOperation = serde_json::from_value(raw.clone())
-            .map_err(|e| PatchError::unprocessable(e.to_string()))?;
-        ops.push(op);
     }
     let mut doc = target.clone();
     match json_patch::patch(&mut doc, &ops) {
-        Ok(()) => Ok(doc),
+        Ok(()) => match malformed {
+            None => Ok(doc),
+            Some(e) => Err(e),
+        },
         Err(err) => {
             // The library rolled `doc` back; replay the operations before the failing one
             // to see the document it failed on and word the error as Kubernetes does.
@@ -201,6 +184,58 @@ pub fn apply_json_patch(target: &Value, patch: &Value) -> Result<Value, PatchErr
                 &ops[failed],
             )))
         }
+    }
+}
+
+/// One JSON patch operation, with Kubernetes' errors for missing members. A missing
+/// `value` is JSON `null`, as in Kubernetes.
+fn decode_operation(raw: &Value) -> Result<json_patch::PatchOperation, PatchError> {
+    let Value::Object(fields) = raw else {
+        return Err(PatchError::BadRequest(format!(
+            "json: cannot unmarshal {} into Go value of type jsonpatch.Operation",
+            json_type(raw)
+        )));
+    };
+    let kind = fields
+        .get("op")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown");
+    if !OPS.contains(&kind) {
+        return Err(PatchError::unprocessable(format!(
+            "Unexpected kind: {kind}"
+        )));
+    }
+    const NO_PATH: &str = "operation missing path field: missing value";
+    const NO_FROM: &str = "operation, missing from field: missing value";
+    if matches!(kind, "move" | "copy") && fields.get("from").and_then(Value::as_str).is_none() {
+        return Err(PatchError::unprocessable(format!(
+            "{kind} operation failed to decode from: {NO_FROM}"
+        )));
+    }
+    if fields.get("path").and_then(Value::as_str).is_none() {
+        return Err(PatchError::unprocessable(match kind {
+            "add" | "remove" | "copy" => {
+                format!("{kind} operation failed to decode path: missing value")
+            }
+            _ => format!("{kind} operation failed to decode path: {NO_PATH}"),
+        }));
+    }
+    let mut fields = fields.clone();
+    if matches!(kind, "add" | "replace" | "test") && !fields.contains_key("value") {
+        fields.insert("value".to_string(), Value::Null);
+    }
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|e| PatchError::unprocessable(e.to_string()))
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Null => "null",
     }
 }
 

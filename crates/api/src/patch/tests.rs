@@ -140,6 +140,22 @@ fn json_patch_errors_as_kubernetes_words_them() {
             "error in add for path: '/list/5': Unable to access invalid index: 5: invalid index referenced",
         ),
         (json!([{"op": "frob", "path": "/baz"}]), "Unexpected kind: frob"),
+        (
+            json!([{"op": "test", "path": "/baz", "value": "bar"}, {"op": "frob"}]),
+            "testing value /baz failed: test failed",
+        ),
+        (
+            json!([{"op": "add", "value": 1}]),
+            "add operation failed to decode path: missing value",
+        ),
+        (
+            json!([{"op": "replace", "value": 1}]),
+            "replace operation failed to decode path: operation missing path field: missing value",
+        ),
+        (
+            json!([{"op": "move", "path": "/x"}]),
+            "move operation failed to decode from: operation, missing from field: missing value",
+        ),
     ];
     for (patch, detail) in cases {
         let err = apply_json_patch(&doc, &patch).unwrap_err();
@@ -286,4 +302,10 @@ fn json_patch_operation_limit() {
         err.to_string(),
         "Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001"
     );
+}
+
+#[test]
+fn json_patch_missing_value_is_null() {
+    let out = apply_json_patch(&json!({"a": 1}), &json!([{"op": "add", "path": "/b"}])).unwrap();
+    assert_eq!(out, json!({"a": 1, "b": null}));
 }
