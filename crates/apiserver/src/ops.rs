@@ -519,9 +519,12 @@ pub fn apply_patch(info: &ResourceInfo, current: &Value, pt: PatchType, patch_bo
         PatchType::StrategicMerge => patch::apply_strategic_merge_patch(info, current, patch_body),
         PatchType::Apply => unreachable!("apply patches go through server-side apply"),
     };
-    let patched = res.map_err(|e| match pt {
-        PatchType::Json => ApiError::new(422, "Invalid", e.to_string()),
-        _ => ApiError::bad_request(e.to_string()),
+    let patched = res.map_err(|e| {
+        let mut err = ApiError::new(e.code(), e.reason(), e.to_string());
+        if let Some((reason, message)) = e.cause() {
+            err.causes = vec![Cause { reason: reason.to_string(), message: message.to_string(), field: String::new() }];
+        }
+        err
     })?;
     if !patched.is_object() {
         return Err(ApiError::bad_request("the patch did not produce an object"));
@@ -558,6 +561,7 @@ fn apply_error(info: &ResourceInfo, name: &str, e: managed::ApplyError) -> ApiEr
                 .collect();
             err
         }
+        managed::ApplyError::Malformed(m) => ApiError::new(500, "InternalError", m),
         other => ApiError::bad_request(other.to_string()),
     }
 }

@@ -363,7 +363,9 @@ async fn patch(mut call: Call, name: &str, sub: Option<&str>) -> Result<Response
         match &call.params.field_manager {
             Some(m) => opts.field_manager = m.clone(),
             None => {
-                return Err(ApiError::bad_request(
+                return Err(ApiError::new(
+                    422,
+                    "Invalid",
                     "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
                 ))
             }
