@@ -918,46 +918,125 @@ pub struct Listed {
 }
 
 /// List with selectors, paging and resourceVersion semantics.
+/// Where a list starts: the revision to read at (`None`: current) and the key to start after.
+async fn list_start(state: &AppState, prefix: &str, q: &ListQuery) -> Result<(Option<i64>, Option<String>), ApiError> {
+    if let Some(token) = &q.continue_token {
+        let (rv, start) = decode_continue(token, prefix)?;
+        return Ok((Some(rv), Some(start)));
+    }
+    let Some(rv) = q.resource_version.as_deref().filter(|rv| *rv != "0") else { return Ok((None, None)) };
+    let rv: i64 = rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))?;
+    match q.resource_version_match.as_deref() {
+        Some("Exact") => Ok((Some(rv), None)),
+        None | Some("NotOlderThan") => {
+            let current = state.store.current_revision().await?;
+            if rv > current {
+                return Err(ApiError::timeout(format!("Too large resource version: {rv}, current: {current}")));
+            }
+            Ok((None, None))
+        }
+        Some(other) => Err(ApiError::bad_request(format!("unsupported resourceVersionMatch {other:?}"))),
+    }
+}
+
+/// One page of a store read, mapping compaction of a continued list to 410.
+async fn read_page(
+    state: &AppState,
+    prefix: &str,
+    opts: ListOptions,
+    continued: bool,
+) -> Result<rkube_store::ListResult, ApiError> {
+    let started = Instant::now();
+    let res = state.store.list(prefix, opts).await;
+    state.metrics.observe_store("list", started);
+    match res {
+        Ok(r) => Ok(r),
+        Err(StoreError::Compacted { .. }) if continued => Err(ApiError::gone(
+            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Store pages read by a streamed list.
+const STREAM_PAGE: usize = 500;
+
+/// An unlimited list as a stream of JSON chunks: the list head, then the items page by
+/// page at one revision, then the tail. Memory stays at one page however large the list.
+/// The first page is read before returning, so request errors still get a status code.
+pub async fn list_stream(
+    state: std::sync::Arc<AppState>,
+    info: &ResourceInfo,
+    ns: Option<&str>,
+    q: ListQuery,
+) -> Result<tokio::sync::mpsc::Receiver<bytes::Bytes>, ApiError> {
+    let prefix = storage::collection_prefix(info, ns);
+    let (revision, start_after) = list_start(&state, &prefix, &q).await?;
+    let continued = q.continue_token.is_some();
+    let first = read_page(&state, &prefix, ListOptions { revision, start_after, limit: Some(STREAM_PAGE) }, continued).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
+    let head = format!(
+        "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{{\"resourceVersion\":\"{}\"}},\"items\":[",
+        info.kind,
+        info.api_version(),
+        first.revision
+    );
+    tokio::spawn(async move {
+        if tx.send(bytes::Bytes::from(head)).await.is_err() {
+            return;
+        }
+        let mut page = first;
+        let mut wrote_any = false;
+        loop {
+            let mut chunk = Vec::with_capacity(page.items.iter().map(|kv| kv.value.len() + 32).sum());
+            for kv in &page.items {
+                let Ok(mut obj) = storage::decode(kv) else { continue };
+                if !q.matches(&obj) {
+                    continue;
+                }
+                if let Some(m) = obj.as_object_mut() {
+                    m.remove("apiVersion");
+                    m.remove("kind");
+                }
+                if wrote_any {
+                    chunk.push(b',');
+                }
+                wrote_any = true;
+                serde_json::to_writer(&mut chunk, &obj).expect("JSON values serialise");
+            }
+            if !chunk.is_empty() && tx.send(bytes::Bytes::from(chunk)).await.is_err() {
+                return;
+            }
+            let Some(last) = page.items.last().map(|kv| kv.key.clone()) else { break };
+            if page.remaining == 0 {
+                break;
+            }
+            let opts = ListOptions { revision: Some(page.revision), start_after: Some(last), limit: Some(STREAM_PAGE) };
+            page = match read_page(&state, &prefix, opts, true).await {
+                Ok(p) => p,
+                // The body is already under way: ending it early is all that is left to do.
+                Err(e) => {
+                    tracing::warn!(error = %e, "streamed list ended early");
+                    return;
+                }
+            };
+        }
+        let _ = tx.send(bytes::Bytes::from_static(b"]}")).await;
+    });
+    Ok(rx)
+}
+
+/// List with selectors, paging and resourceVersion semantics.
 pub async fn list(state: &AppState, info: &ResourceInfo, ns: Option<&str>, q: &ListQuery) -> Result<Listed, ApiError> {
     let prefix = storage::collection_prefix(info, ns);
-    let (mut revision, mut start_after) = (None, None);
-    if let Some(token) = &q.continue_token {
-        let (rv, start) = decode_continue(token, &prefix)?;
-        revision = Some(rv);
-        start_after = Some(start);
-    } else if let Some(rv) = q.resource_version.as_deref().filter(|rv| *rv != "0") {
-        let rv: i64 = rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))?;
-        match q.resource_version_match.as_deref() {
-            Some("Exact") => revision = Some(rv),
-            None | Some("NotOlderThan") => {
-                let current = state.store.current_revision().await?;
-                if rv > current {
-                    return Err(ApiError::timeout(format!("Too large resource version: {rv}, current: {current}")));
-                }
-            }
-            Some(other) => {
-                return Err(ApiError::bad_request(format!("unsupported resourceVersionMatch {other:?}")))
-            }
-        }
-    }
+    let (revision, mut start_after) = list_start(state, &prefix, q).await?;
     let filtering = !q.label.is_empty() || q.field.as_ref().is_some_and(|f| !f.is_empty());
     let mut items = Vec::new();
     let mut list_rev = revision;
     let page = q.limit.map(|l| if filtering { (l * 2).max(64) } else { l });
     loop {
-        let started = Instant::now();
-        let res = state
-            .store
-            .list(&prefix, ListOptions { revision: list_rev, start_after: start_after.clone(), limit: page })
-            .await;
-        state.metrics.observe_store("list", started);
-        let res = match res {
-            Ok(r) => r,
-            Err(StoreError::Compacted { .. }) if q.continue_token.is_some() => {
-                return Err(ApiError::gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let opts = ListOptions { revision: list_rev, start_after: start_after.clone(), limit: page };
+        let res = read_page(state, &prefix, opts, q.continue_token.is_some()).await?;
         list_rev = Some(res.revision);
         let n = res.items.len();
         let last_key = res.items.last().map(|kv| kv.key.clone());

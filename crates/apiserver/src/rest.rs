@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::Utc;
 use http::{Method, StatusCode};
+use futures::StreamExt;
 use http_body_util::BodyExt;
 use rkube_api::decode::{self, BodyFormat};
 use rkube_api::patch::PatchType;
@@ -299,6 +300,13 @@ async fn route(mut call: Call) -> Result<Response, ApiError> {
 async fn list(call: Call) -> Result<Response, ApiError> {
     let info = call.info().clone();
     let q = ListQuery::from_params(&info, &call.params)?;
+    if call.rendering == Rendering::Object && q.limit.is_none() {
+        // Whole collections are streamed page by page rather than built in memory.
+        let rx = ops::list_stream(call.state.clone(), &info, call.ns(), q).await?;
+        let stream = tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok::<Bytes, std::convert::Infallible>);
+        let resp = ([(http::header::CONTENT_TYPE, "application/json")], Body::from_stream(stream)).into_response();
+        return Ok(resp);
+    }
     let listed = ops::list(&call.state, &info, call.ns(), &q).await?;
     let body = match call.rendering {
         Rendering::Object => ops::list_object(&info, listed),
