@@ -1,1 +1,2 @@
-//! (to be written)
+//! placeholder
+pub mod names;
