@@ -477,7 +477,7 @@ fn resolve<'a>(root: &'a Value, s: &'a Value) -> (&'a Value, Option<&'a str>) {
 }
 
 /// Go's name for a type given its schema, e.g. `[]v1.Container`, `map[string]string`.
-fn go_type(root: &Value, s: &Value) -> String {
+fn go_type(s: &Value) -> String {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         let name = r.rsplit('/').next().unwrap_or(r);
         let mut parts = name.rsplit('.');
@@ -495,12 +495,9 @@ fn go_type(root: &Value, s: &Value) -> String {
         _ => "",
     };
     match ty {
-        "array" => format!(
-            "[]{}",
-            go_type(root, s.get("items").unwrap_or(&Value::Null))
-        ),
+        "array" => format!("[]{}", go_type(s.get("items").unwrap_or(&Value::Null))),
         "object" => match s.get("additionalProperties") {
-            Some(a) if a.is_object() => format!("map[string]{}", go_type(root, a)),
+            Some(a) if a.is_object() => format!("map[string]{}", go_type(a)),
             _ => "map[string]interface {}".into(),
         },
         "string" if s.get("format").and_then(Value::as_str) == Some("byte") => "[]uint8".into(),
@@ -568,7 +565,7 @@ fn type_error_message(
             struct_name = name.rsplit('.').next().unwrap_or(name).to_string();
         }
     }
-    let ty = go_type(&root, cur);
+    let ty = go_type(cur);
     let mut what = json_kind(value);
     if let Some(Value::Number(n)) = value {
         if n.is_f64() && (ty.starts_with("int") || ty.starts_with("uint")) {

@@ -824,7 +824,7 @@ impl FieldSelector {
     pub fn matches(&self, obj: &Value) -> bool {
         self.terms.iter().all(|t| {
             let values = field_values(self.group, self.kind, obj, &t.field);
-            let hit = values.iter().any(|v| *v == t.value);
+            let hit = values.contains(&t.value);
             hit != t.negated
         })
     }
@@ -929,7 +929,7 @@ mod tests {
         assert!(ok("missing notin (x)"));
         assert!(ok("n>4,n<6"));
         assert!(ok(""));
-        assert!(ok("x in (in, notin),app") == false);
+        assert!(!ok("x in (in, notin),app"));
         assert!(LabelSelector::parse("").unwrap().is_empty());
         assert!(!LabelSelector::parse("a").unwrap().matches(None));
         assert!(LabelSelector::parse("!a").unwrap().matches(None));
