@@ -4,6 +4,8 @@
 //! with a Kubernetes-like message and fields Kubernetes does not know are dropped and
 //! reported (for `fieldValidation=Strict|Warn`).
 
+pub mod convert;
+
 use crate::registry::ResourceInfo;
 use k8s_openapi::api;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -413,6 +415,37 @@ pub fn decode_kind(
     })
 }
 
+/// For `fieldValidation=Strict`: the 400 Kubernetes returns when a body repeats or
+/// invents fields, e.g. `Pod in version "v1" cannot be handled as a Pod: strict
+/// decoding error: unknown field "spec.foo"`. `None` when there is nothing to report.
+pub fn strict_error(
+    info: &ResourceInfo,
+    duplicate_fields: &[String],
+    unknown_fields: &[String],
+) -> Option<DecodeError> {
+    let problems = field_warnings(duplicate_fields, unknown_fields);
+    if problems.is_empty() {
+        return None;
+    }
+    Some(DecodeError::Type {
+        kind: info.kind.to_string(),
+        version: info.version.to_string(),
+        message: format!("strict decoding error: {}", problems.join(", ")),
+    })
+}
+
+/// For `fieldValidation=Warn`: one `Warning` header text per field, as Kubernetes
+/// words them (`duplicate field "metadata.name"`, `unknown field "spec.foo"`).
+pub fn field_warnings(duplicate_fields: &[String], unknown_fields: &[String]) -> Vec<String> {
+    let dups = duplicate_fields
+        .iter()
+        .map(|f| format!("duplicate field {}", crate::selectors::go_quote(f)));
+    let unknown = unknown_fields
+        .iter()
+        .map(|f| format!("unknown field {}", crate::selectors::go_quote(f)));
+    dups.chain(unknown).collect()
+}
+
 /// A value that a typed round-trip may drop without losing anything: `null`, or an
 /// object holding only such values.
 fn vanishes(v: &Value) -> bool {
@@ -694,6 +727,21 @@ mod tests {
         assert_eq!(
             decode(&deploy, v).unwrap_err().to_string(),
             "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32"
+        );
+    }
+
+    #[test]
+    fn strict_and_warn_texts() {
+        let dups = vec!["metadata.name".to_string()];
+        let unknown = vec!["spec.containers[0].imagee".to_string()];
+        assert_eq!(
+            strict_error(&pods(), &dups, &unknown).unwrap().to_string(),
+            "Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: duplicate field \"metadata.name\", unknown field \"spec.containers[0].imagee\""
+        );
+        assert!(strict_error(&pods(), &[], &[]).is_none());
+        assert_eq!(
+            field_warnings(&[], &unknown),
+            ["unknown field \"spec.containers[0].imagee\""]
         );
     }
 

@@ -102,6 +102,58 @@ pub fn apply_defaults(info: &ResourceInfo, obj: &mut Value) {
     }
 }
 
+/// The part of Kubernetes' create strategies that needs the identity the server has
+/// just assigned (`metadata.name` and `metadata.uid`): a Job without
+/// `manualSelector: true` gets its selector generated from its uid and the matching
+/// labels on its template (`batch.kubernetes.io/controller-uid`,
+/// `batch.kubernetes.io/job-name` and their legacy forms). Kubernetes applies
+/// defaults again when it reads the object back, so this re-applies
+/// [`apply_defaults`] (which then copies the template labels to the Job). Call it
+/// after setting uid and name and before validation.
+pub fn prepare_create(info: &ResourceInfo, obj: &mut Value) {
+    if (info.group, info.kind) == ("batch", "Job") {
+        generate_job_selector(obj);
+    }
+    apply_defaults(info, obj);
+}
+
+fn generate_job_selector(obj: &mut Value) {
+    let Some(root) = obj.as_object_mut() else {
+        return;
+    };
+    let meta = root.get("metadata");
+    let uid = meta
+        .and_then(|m| m.get("uid"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let name = meta
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let spec = child(root, "spec");
+    if spec.get("manualSelector").and_then(Value::as_bool) == Some(true) || uid.is_empty() {
+        return;
+    }
+    let template = child(spec, "template");
+    let labels = child(child(template, "metadata"), "labels");
+    for (k, v) in [
+        ("batch.kubernetes.io/controller-uid", &uid),
+        ("batch.kubernetes.io/job-name", &name),
+        ("controller-uid", &uid),
+        ("job-name", &name),
+    ] {
+        labels.entry(k).or_insert_with(|| Value::String(v.clone()));
+    }
+    if spec.get("selector").is_none_or(Value::is_null) {
+        spec.insert(
+            "selector".into(),
+            json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}),
+        );
+    }
+}
+
 /// Sets `key` when it is absent or `null`.
 fn set(obj: &mut Map<String, Value>, key: &str, v: Value) {
     if obj.get(key).is_none_or(Value::is_null) {
@@ -761,6 +813,35 @@ mod tests {
         let reg = Registry::builtin();
         apply_defaults(reg.lookup(group, version, plural).unwrap(), &mut obj);
         obj
+    }
+
+    #[test]
+    fn job_selector_generation() {
+        let reg = Registry::builtin();
+        let jobs = reg.lookup("batch", "v1", "jobs").unwrap();
+        let mut j = json!({"metadata": {"name": "pi", "uid": "u1"}, "spec": {"template": {"spec": {"containers": []}}}});
+        apply_defaults(jobs, &mut j);
+        prepare_create(jobs, &mut j);
+        assert_eq!(
+            j["spec"]["selector"],
+            json!({"matchLabels": {"batch.kubernetes.io/controller-uid": "u1"}})
+        );
+        let labels = &j["spec"]["template"]["metadata"]["labels"];
+        assert_eq!(labels["job-name"], "pi");
+        assert_eq!(labels["batch.kubernetes.io/controller-uid"], "u1");
+        assert_eq!(&j["metadata"]["labels"], labels);
+        assert!(crate::validation::validate_create(jobs, &{
+            let mut j = j.clone();
+            j["metadata"]["namespace"] = json!("d");
+            j["spec"]["template"]["spec"]["restartPolicy"] = json!("Never");
+            j["spec"]["template"]["spec"]["containers"] = json!([{"name": "c", "image": "x"}]);
+            j
+        })
+        .is_empty());
+        let mut manual =
+            json!({"metadata": {"name": "m", "uid": "u2"}, "spec": {"manualSelector": true}});
+        prepare_create(jobs, &mut manual);
+        assert!(manual["spec"].get("selector").is_none());
     }
 
     #[test]
