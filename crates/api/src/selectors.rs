@@ -426,7 +426,7 @@ fn new_requirement(
     }
     let vals_go = || {
         let quoted: Vec<String> = values.iter().map(|v| go_quote(v)).collect();
-        format!("[]string{{{}}}", quoted.join(", "))
+        format!("[{}]", quoted.join(","))
     };
     match operator {
         Operator::In | Operator::NotIn if values.is_empty() => errs.push(format!(

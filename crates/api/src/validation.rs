@@ -75,9 +75,10 @@ pub struct FieldError {
     /// The offending value, shown for the types whose message shows it.
     pub bad_value: Option<Value>,
     pub detail: String,
-    /// Kubernetes' own rendering of a bad value that is a Go struct or map (e.g.
-    /// `map[string]string{"app":"x"}`); shown instead of `bad_value` when set.
-    pub go_value: Option<String>,
+    /// Kubernetes' rendering of a bad value that is a Go struct (e.g. a label
+    /// selector, whose field order and omitted empties a JSON value cannot carry);
+    /// shown instead of `bad_value` when set.
+    pub rendered_value: Option<String>,
 }
 
 impl FieldError {
@@ -92,7 +93,7 @@ impl FieldError {
             field: field.into(),
             bad_value,
             detail: detail.into(),
-            go_value: None,
+            rendered_value: None,
         }
     }
 
@@ -113,14 +114,14 @@ impl FieldError {
         )
     }
 
-    /// An invalid value rendered the way Go prints it (`%#v`).
-    pub fn invalid_go(
+    /// An invalid value already rendered as Kubernetes prints it.
+    pub fn invalid_rendered(
         field: impl Into<String>,
-        go_value: String,
+        rendered_value: String,
         detail: impl Into<String>,
     ) -> Self {
         let mut e = Self::new(ErrorType::FieldValueInvalid, field, None, detail);
-        e.go_value = Some(go_value);
+        e.rendered_value = Some(rendered_value);
         e
     }
 
@@ -195,9 +196,9 @@ impl FieldError {
             | ErrorType::FieldValueForbidden
             | ErrorType::FieldValueTooLong
             | ErrorType::InternalError => self.kind.text().to_string(),
-            _ => match (&self.go_value, &self.bad_value) {
+            _ => match (&self.rendered_value, &self.bad_value) {
                 (Some(go), _) => format!("{}: {go}", self.kind.text()),
-                (None, Some(v)) => format!("{}: {}", self.kind.text(), go_render(v)),
+                (None, Some(v)) => format!("{}: {}", self.kind.text(), render_value(v)),
                 (None, None) => self.kind.text().to_string(),
             },
         };
@@ -215,70 +216,89 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// Renders a JSON value as Go's `%v`/`%q`/`%#v` would print the Go value it decodes
-/// to in the cases validation messages show.
-pub fn go_render(v: &Value) -> String {
+/// Renders a bad value as Kubernetes prints it in a field error: strings quoted
+/// (Go's `%q`), numbers and booleans plain, `null`, and anything else as compact
+/// JSON with map keys sorted (as Go's `encoding/json` writes maps).
+pub fn render_value(v: &Value) -> String {
     match v {
         Value::String(s) => go_quote(s),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Null => "null".to_string(),
-        Value::Array(a) if a.iter().all(Value::is_string) => {
-            go_string_slice(a.iter().filter_map(Value::as_str))
+        other => sorted_json(other),
+    }
+}
+
+/// Compact JSON with object keys sorted.
+fn sorted_json(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let items: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{}:{}", go_quote(k), sorted_json(&m[*k])))
+                .collect();
+            format!("{{{}}}", items.join(","))
         }
-        Value::Object(m) if m.values().all(Value::is_string) => go_string_map(Some(m)),
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(sorted_json).collect();
+            format!("[{}]", items.join(","))
+        }
         other => other.to_string(),
     }
 }
 
-/// `[]string{"a", "b"}`
-pub fn go_string_slice<'a>(items: impl Iterator<Item = &'a str>) -> String {
+/// A `[]string` as Kubernetes prints it: `["a","b"]`.
+pub fn json_string_slice<'a>(items: impl Iterator<Item = &'a str>) -> String {
     let quoted: Vec<String> = items.map(go_quote).collect();
-    format!("[]string{{{}}}", quoted.join(", "))
+    format!("[{}]", quoted.join(","))
 }
 
-/// `map[string]string{"a":"b", "c":"d"}` (Go sorts map keys), or
-/// `map[string]string(nil)`.
-pub fn go_string_map(m: Option<&Map<String, Value>>) -> String {
-    let Some(m) = m else {
-        return "map[string]string(nil)".to_string();
-    };
-    let mut pairs: Vec<(&String, &str)> = m
-        .iter()
-        .map(|(k, v)| (k, v.as_str().unwrap_or_default()))
-        .collect();
-    pairs.sort();
-    let items: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{}:{}", go_quote(k), go_quote(v)))
-        .collect();
-    format!("map[string]string{{{}}}", items.join(", "))
+/// A `map[string]string` as Kubernetes prints it: `{"a":"b","c":"d"}`, or `null`.
+pub fn json_string_map(m: Option<&Map<String, Value>>) -> String {
+    match m {
+        None => "null".to_string(),
+        Some(m) => sorted_json(&Value::Object(m.clone())),
+    }
 }
 
-/// `v1.LabelSelector{MatchLabels:..., MatchExpressions:...}` as Go prints it.
-pub fn go_label_selector(sel: &Value) -> String {
-    let labels = go_string_map(sel.get("matchLabels").and_then(Value::as_object));
-    let exprs = match sel.get("matchExpressions").and_then(Value::as_array) {
-        None => "[]v1.LabelSelectorRequirement(nil)".to_string(),
-        Some(list) => {
-            let items: Vec<String> = list
-                .iter()
-                .map(|e| {
-                    let values = match e.get("values").and_then(Value::as_array) {
-                        None => "[]string(nil)".to_string(),
-                        Some(vs) => go_string_slice(vs.iter().filter_map(Value::as_str)),
-                    };
-                    format!(
-                        "v1.LabelSelectorRequirement{{Key:{}, Operator:{}, Values:{values}}}",
-                        go_quote(str_at(e, "key")),
-                        go_quote(str_at(e, "operator"))
-                    )
-                })
-                .collect();
-            format!("[]v1.LabelSelectorRequirement{{{}}}", items.join(", "))
-        }
-    };
-    format!("v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{exprs}}}")
+/// A `metav1.LabelSelector` as Kubernetes prints it (struct field order, empty
+/// fields omitted): `{"matchLabels":{"app":"x"}}`.
+pub fn json_label_selector(sel: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(ml) = sel
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .filter(|m| !m.is_empty())
+    {
+        parts.push(format!("\"matchLabels\":{}", json_string_map(Some(ml))));
+    }
+    if let Some(list) = sel
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .filter(|l| !l.is_empty())
+    {
+        let items: Vec<String> = list
+            .iter()
+            .map(|e| {
+                let mut fields = vec![
+                    format!("\"key\":{}", go_quote(str_at(e, "key"))),
+                    format!("\"operator\":{}", go_quote(str_at(e, "operator"))),
+                ];
+                if let Some(vs) = e
+                    .get("values")
+                    .and_then(Value::as_array)
+                    .filter(|v| !v.is_empty())
+                {
+                    fields.push(format!(
+                        "\"values\":{}",
+                        json_string_slice(vs.iter().filter_map(Value::as_str))
+                    ));
+                }
+                format!("{{{}}}", fields.join(","))
+            })
+            .collect();
+        parts.push(format!("\"matchExpressions\":[{}]", items.join(",")));
+    }
+    format!("{{{}}}", parts.join(","))
 }
 
 /// The message of Kubernetes' `Invalid` StatusError:
@@ -475,9 +495,9 @@ fn validate_object_meta(info: &ResourceInfo, obj: &Value, errs: &mut Vec<FieldEr
             }
         }
         if controllers > 1 {
-            errs.push(FieldError::invalid_go(
+            errs.push(FieldError::invalid_rendered(
                 "metadata.ownerReferences",
-                "[]v1.OwnerReference{...}".to_string(),
+                render_value(&Value::Array(refs.clone())),
                 "Only one reference can have Controller set to true",
             ));
         }

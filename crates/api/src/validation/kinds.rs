@@ -6,7 +6,7 @@ use super::names::{
     inclusive_range_error, is_dns1123_label, is_dns1123_subdomain, is_qualified_name,
     is_valid_port_name, max_len_error, regex_error,
 };
-use super::{go_string_slice, immutable, str_at, validate_labels, FieldError};
+use super::{immutable, json_string_slice, str_at, validate_labels, FieldError};
 use crate::registry::ResourceInfo;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -315,16 +315,16 @@ fn validate_rules(rules: Option<&Value>, namespaced: bool, errs: &mut Vec<FieldE
                     .and_then(Value::as_array)
                     .cloned()
                     .unwrap_or_default();
-                errs.push(FieldError::invalid_go(
+                errs.push(FieldError::invalid_rendered(
                     format!("{p}.nonResourceURLs"),
-                    go_string_slice(v.iter().filter_map(Value::as_str)),
+                    json_string_slice(v.iter().filter_map(Value::as_str)),
                     "namespaced rules cannot apply to non-resource URLs",
                 ));
             }
             if list("apiGroups") > 0 || list("resources") > 0 || list("resourceNames") > 0 {
-                errs.push(FieldError::invalid_go(
+                errs.push(FieldError::invalid_rendered(
                     format!("{p}.nonResourceURLs"),
-                    go_string_slice(
+                    json_string_slice(
                         r["nonResourceURLs"]
                             .as_array()
                             .into_iter()
@@ -619,9 +619,9 @@ pub fn validate(info: &ResourceInfo, obj: &Value, errs: &mut Vec<FieldError>) {
         ("networking.k8s.io", "Ingress") => {
             let rules = spec.get("rules").and_then(Value::as_array);
             if rules.is_none_or(Vec::is_empty) && spec.get("defaultBackend").is_none() {
-                errs.push(FieldError::invalid_go(
+                errs.push(FieldError::invalid_rendered(
                     "spec.rules",
-                    "[]networking.IngressRule(nil)".to_string(),
+                    "null".to_string(),
                     "either `defaultBackend` or `rules` must be specified",
                 ));
             }
@@ -774,9 +774,9 @@ pub fn validate(info: &ResourceInfo, obj: &Value, errs: &mut Vec<FieldError>) {
         ("policy", "PodDisruptionBudget")
             if spec.get("minAvailable").is_some() && spec.get("maxUnavailable").is_some() =>
         {
-            errs.push(FieldError::invalid_go(
+            errs.push(FieldError::invalid_rendered(
                 "spec",
-                "policy.PodDisruptionBudgetSpec{...}".to_string(),
+                super::render_value(spec),
                 "minAvailable and maxUnavailable cannot be both set",
             ));
         }
@@ -860,9 +860,9 @@ pub fn validate_update(info: &ResourceInfo, old: &Value, new: &Value, errs: &mut
                     .and_then(Value::as_array)
                     .map(|a| a.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_else(|| vec![nip]);
-                errs.push(FieldError::invalid_go(
+                errs.push(FieldError::invalid_rendered(
                     "spec.clusterIPs[0]",
-                    go_string_slice(ips.into_iter()),
+                    json_string_slice(ips.into_iter()),
                     "may not change once set",
                 ));
             }
@@ -939,12 +939,12 @@ pub fn validate_update(info: &ResourceInfo, old: &Value, new: &Value, errs: &mut
         {
             let rr = new.get("roleRef").unwrap_or(&Value::Null);
             let go = format!(
-                "rbac.RoleRef{{APIGroup:{}, Kind:{}, Name:{}}}",
+                "{{\"APIGroup\":{},\"Kind\":{},\"Name\":{}}}",
                 crate::selectors::go_quote(str_at(rr, "apiGroup")),
                 crate::selectors::go_quote(str_at(rr, "kind")),
                 crate::selectors::go_quote(str_at(rr, "name"))
             );
-            errs.push(FieldError::invalid_go(
+            errs.push(FieldError::invalid_rendered(
                 "roleRef",
                 go,
                 "cannot change roleRef",

@@ -5,7 +5,8 @@
 
 use super::pods::validate_pod_template;
 use super::{
-    go_label_selector, go_string_map, immutable, non_negative, str_at, validate_labels, FieldError,
+    immutable, json_label_selector, json_string_map, non_negative, str_at, validate_labels,
+    FieldError,
 };
 use crate::registry::ResourceInfo;
 use crate::selectors::LabelSelector;
@@ -39,24 +40,24 @@ fn validate_selector(spec: &Value, kind_word: &str, required: bool, errs: &mut V
         .and_then(Value::as_array)
         .is_none_or(Vec::is_empty);
     if empty_labels && empty_exprs {
-        errs.push(FieldError::invalid_go(
+        errs.push(FieldError::invalid_rendered(
             "spec.selector",
-            go_label_selector(sel),
+            json_label_selector(sel),
             format!("empty selector is invalid for {kind_word}"),
         ));
         return;
     }
     match LabelSelector::from_api(sel) {
-        Err(e) => errs.push(FieldError::invalid_go(
+        Err(e) => errs.push(FieldError::invalid_rendered(
             "spec.selector",
-            go_label_selector(sel),
+            json_label_selector(sel),
             e.to_string(),
         )),
         Ok(s) => {
             if !s.matches(template_labels(spec)) {
-                errs.push(FieldError::invalid_go(
+                errs.push(FieldError::invalid_rendered(
                     "spec.template.metadata.labels",
-                    go_string_map(template_labels(spec)),
+                    json_string_map(template_labels(spec)),
                     NOT_MATCH,
                 ));
             }
@@ -329,9 +330,9 @@ pub fn validate(info: &ResourceInfo, obj: &Value, errs: &mut Vec<FieldError>) {
                         .iter()
                         .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v));
                     if spec.get("template").is_some() && !ok {
-                        errs.push(FieldError::invalid_go(
+                        errs.push(FieldError::invalid_rendered(
                             "spec.template.metadata.labels",
-                            go_string_map(labels),
+                            json_string_map(labels),
                             NOT_MATCH,
                         ));
                     }
@@ -442,9 +443,9 @@ pub fn validate_update(info: &ResourceInfo, old: &Value, new: &Value, errs: &mut
         ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => {
             let (a, b) = (os.get("selector"), ns.get("selector"));
             if a != b {
-                errs.push(FieldError::invalid_go(
+                errs.push(FieldError::invalid_rendered(
                     "spec.selector",
-                    go_label_selector(b.unwrap_or(&Value::Null)),
+                    json_label_selector(b.unwrap_or(&Value::Null)),
                     "field is immutable",
                 ));
             }
@@ -483,9 +484,9 @@ pub fn validate_update(info: &ResourceInfo, old: &Value, new: &Value, errs: &mut
                 let o = os.get("template").map(strip_scheduling);
                 let n = ns.get("template").map(strip_scheduling);
                 if !suspended || o != n {
-                    errs.push(FieldError::invalid_go(
+                    errs.push(FieldError::invalid(
                         "spec.template",
-                        "core.PodTemplateSpec{...}".to_string(),
+                        ns.get("template").cloned().unwrap_or(Value::Null),
                         "field is immutable",
                     ));
                 }
