@@ -48,7 +48,7 @@ pub enum DecodeError {
     #[error("couldn't get version/kind; json parse error: {0}")]
     Json(String),
     /// The bytes are not valid YAML.
-    #[error("yaml: {0}")]
+    #[error("error converting YAML to JSON: yaml: {0}")]
     Yaml(String),
     /// The body parsed, but is not a JSON object.
     #[error("couldn't get version/kind; json parse error: json: cannot unmarshal {0} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}")]
@@ -93,7 +93,7 @@ pub fn parse_body(bytes: &[u8], format: BodyFormat) -> Result<ParsedBody, Decode
                     dups: &mut dups,
                 }
                 .deserialize(doc)
-                .map_err(|e| DecodeError::Yaml(e.to_string()))?,
+                .map_err(|e| DecodeError::Yaml(yaml_error_text(&e)))?,
             }
         }
     };
@@ -131,6 +131,17 @@ fn json_error_text(e: &serde_json::Error, bytes: &[u8]) -> String {
         }
     }
     msg
+}
+
+/// libyaml's message in go-yaml's shape: `line 3: did not find expected key`.
+fn yaml_error_text(e: &serde_yaml::Error) -> String {
+    let msg = e.to_string();
+    let core = msg.split(" at line ").next().unwrap_or(&msg);
+    let core = core.split(", while ").next().unwrap_or(core);
+    match e.location() {
+        Some(loc) => format!("line {}: {core}", loc.line()),
+        None => core.to_string(),
+    }
 }
 
 fn line_col_offset(bytes: &[u8], line: usize, col: usize) -> Option<usize> {
@@ -672,10 +683,10 @@ mod tests {
             parse_body(b"{} x", BodyFormat::Json).unwrap_err().to_string(),
             "couldn't get version/kind; json parse error: invalid character 'x' after top-level value"
         );
-        assert!(matches!(
-            parse_body(b"a: [", BodyFormat::Yaml),
-            Err(DecodeError::Yaml(_))
-        ));
+        assert_eq!(
+            parse_body(b"a: b: c", BodyFormat::Yaml).unwrap_err().to_string(),
+            "error converting YAML to JSON: yaml: line 1: mapping values are not allowed in this context"
+        );
     }
 
     #[test]
