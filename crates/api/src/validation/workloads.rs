@@ -401,11 +401,16 @@ fn validate_job_spec(
     }
 }
 
-/// A cron schedule: five fields, or one of the `@` macros, optionally after a
-/// `TZ=`/`CRON_TZ=` prefix (which Kubernetes refuses in favour of `timeZone`).
+/// A cron schedule as Kubernetes' cron library parses it: five fields (minute,
+/// hour, day of month, month, day of week) or an `@` descriptor; the error texts
+/// are that library's. `TZ=`/`CRON_TZ=` prefixes are refused in favour of
+/// `spec.timeZone`.
 fn check_schedule(s: &str) -> Result<(), String> {
-    if s.contains("TZ=") {
+    if s.contains("TZ") {
         return Err("cannot use TZ or CRON_TZ in schedule, use timeZone field instead".to_string());
+    }
+    if s.trim().is_empty() {
+        return Err("empty spec string".to_string());
     }
     if let Some(m) = s.strip_prefix('@') {
         return match m {
@@ -419,19 +424,90 @@ fn check_schedule(s: &str) -> Result<(), String> {
     let fields: Vec<&str> = s.split_whitespace().collect();
     if fields.len() != 5 {
         return Err(format!(
-            "expected exactly 5 fields, found {}: {s}",
-            fields.len()
+            "expected exactly 5 fields, found {}: [{}]",
+            fields.len(),
+            fields.join(" ")
         ));
     }
-    let ok = fields.iter().all(|f| {
-        f.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '/' | ',' | '-' | '?'))
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("unparseable cron expression: {s}"))
+    const MONTHS: &[&str] = &[
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    const DAYS: &[&str] = &["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+    let bounds: [(i64, i64, &[&str], i64); 5] = [
+        (0, 59, &[], 0),
+        (0, 23, &[], 0),
+        (1, 31, &[], 0),
+        (1, 12, MONTHS, 1),
+        (0, 6, DAYS, 0),
+    ];
+    for (field, (min, max, names, base)) in fields.iter().zip(bounds) {
+        for expr in field.split(',') {
+            cron_range(expr, min, max, names, base)?;
+        }
     }
+    Ok(())
+}
+
+fn cron_int(expr: &str, names: &[&str], base: i64) -> Result<i64, String> {
+    if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(expr)) {
+        return Ok(i as i64 + base);
+    }
+    let n: i64 = expr.parse().map_err(|_| {
+        format!(
+            "failed to parse int from {expr}: strconv.Atoi: parsing {}: invalid syntax",
+            crate::selectors::go_quote(expr)
+        )
+    })?;
+    if n < 0 {
+        return Err(format!("negative number ({n}) not allowed: {expr}"));
+    }
+    Ok(n)
+}
+
+fn cron_range(expr: &str, min: i64, max: i64, names: &[&str], base: i64) -> Result<(), String> {
+    let range_and_step: Vec<&str> = expr.split('/').collect();
+    let low_high: Vec<&str> = range_and_step[0].split('-').collect();
+    let single = low_high.len() == 1;
+    let (start, mut end) = if low_high[0] == "*" || low_high[0] == "?" {
+        (min, max)
+    } else {
+        let start = cron_int(low_high[0], names, base)?;
+        let end = match low_high.len() {
+            1 => start,
+            2 => cron_int(low_high[1], names, base)?,
+            _ => return Err(format!("too many hyphens: {expr}")),
+        };
+        (start, end)
+    };
+    match range_and_step.len() {
+        1 => {}
+        2 => {
+            let step = cron_int(range_and_step[1], &[], 0)?;
+            if step == 0 {
+                return Err(format!("step of range should be a positive number: {expr}"));
+            }
+            if single && low_high[0] != "*" && low_high[0] != "?" {
+                end = max;
+            }
+        }
+        _ => return Err(format!("too many slashes: {expr}")),
+    }
+    if start < min {
+        return Err(format!(
+            "beginning of range ({start}) below minimum ({min}): {expr}"
+        ));
+    }
+    if end > max {
+        return Err(format!(
+            "end of range ({end}) above maximum ({max}): {expr}"
+        ));
+    }
+    if start > end {
+        return Err(format!(
+            "beginning of range ({start}) beyond end of range ({end}): {expr}"
+        ));
+    }
+    Ok(())
 }
 
 /// Update checks: selectors never change; StatefulSets and Jobs keep most of
@@ -522,4 +598,51 @@ fn strip_scheduling(t: &Value) -> Value {
         meta.remove("annotations");
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_schedule;
+
+    #[test]
+    fn cron_schedules() {
+        for ok in [
+            "*/5 * * * *",
+            "0 0 1 jan-mar MON-FRI",
+            "@hourly",
+            "15 2 * * 0,6",
+            "0 0 ? * *",
+            "5/15 * * * *",
+        ] {
+            assert_eq!(check_schedule(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            check_schedule("bad"),
+            Err("expected exactly 5 fields, found 1: [bad]".to_string())
+        );
+        assert_eq!(
+            check_schedule("60 * * * *"),
+            Err("end of range (60) above maximum (59): 60".to_string())
+        );
+        assert_eq!(
+            check_schedule("* * 0 * *"),
+            Err("beginning of range (0) below minimum (1): 0".to_string())
+        );
+        assert_eq!(
+            check_schedule("5-1 * * * *"),
+            Err("beginning of range (5) beyond end of range (1): 5-1".to_string())
+        );
+        assert_eq!(
+            check_schedule("x * * * *"),
+            Err(
+                "failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            check_schedule("@often"),
+            Err("unrecognized descriptor: @often".to_string())
+        );
+        assert!(check_schedule("TZ=UTC 0 * * * *").is_err());
+    }
 }
