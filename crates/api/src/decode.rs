@@ -5,6 +5,7 @@
 //! reported (for `fieldValidation=Strict|Warn`).
 
 pub mod convert;
+pub mod quantity;
 
 use crate::registry::ResourceInfo;
 use k8s_openapi::api;
@@ -418,6 +419,15 @@ pub fn decode_kind(
             });
         }
     };
+    let mut object = object;
+    let root = schema(group, version, kind);
+    if let Err(e) = canonical_quantities(&root, &root, &mut object) {
+        return Err(DecodeError::Type {
+            kind: kind.to_string(),
+            version: version.to_string(),
+            message: e.to_string(),
+        });
+    }
     let mut unknown_fields = Vec::new();
     dropped_fields(&input, &object, "", &mut unknown_fields);
     Ok(Decoded {
@@ -455,6 +465,48 @@ pub fn field_warnings(duplicate_fields: &[String], unknown_fields: &[String]) ->
         .iter()
         .map(|f| format!("unknown field {}", crate::selectors::go_quote(f)));
     dups.chain(unknown).collect()
+}
+
+const QUANTITY_SCHEMA: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+
+/// Checks every `resource.Quantity` in the object and rewrites it in Kubernetes'
+/// canonical form, finding them through the kind's schema.
+fn canonical_quantities(
+    root: &Value,
+    schema: &Value,
+    v: &mut Value,
+) -> Result<(), quantity::QuantityError> {
+    let (s, name) = resolve(root, schema);
+    if name == Some(QUANTITY_SCHEMA) {
+        if let Value::String(text) = v {
+            *text = quantity::Quantity::parse(text)?.canonical();
+        }
+        return Ok(());
+    }
+    match v {
+        Value::Object(m) => {
+            if let Some(props) = s.get("properties").and_then(Value::as_object) {
+                for (k, child) in m.iter_mut() {
+                    if let Some(ps) = props.get(k) {
+                        canonical_quantities(root, ps, child)?;
+                    }
+                }
+            } else if let Some(ap) = s.get("additionalProperties").filter(|a| a.is_object()) {
+                for child in m.values_mut() {
+                    canonical_quantities(root, ap, child)?;
+                }
+            }
+        }
+        Value::Array(a) => {
+            if let Some(items) = s.get("items") {
+                for child in a {
+                    canonical_quantities(root, items, child)?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// A value that a typed round-trip may drop without losing anything: `null`, or an
@@ -776,6 +828,34 @@ mod tests {
         )
         .unwrap();
         assert_eq!(scale.object["spec"]["replicas"], 3);
+    }
+
+    #[test]
+    fn quantities_are_checked_and_canonical() {
+        let v = json!({"spec": {"containers": [{"name": "c", "resources": {
+            "limits": {"cpu": "0.5", "memory": "1024Mi"}, "requests": {"cpu": 1000}}}]}});
+        let d = decode(&pods(), v).unwrap();
+        let res = &d.object["spec"]["containers"][0]["resources"];
+        assert_eq!(res["limits"], json!({"cpu": "500m", "memory": "1Gi"}));
+        assert_eq!(res["requests"]["cpu"], "1k");
+        let bad = json!({"spec": {"containers": [{"name": "c", "resources": {"limits": {"cpu": "lots"}}}]}});
+        assert_eq!(
+            decode(&pods(), bad).unwrap_err().to_string(),
+            "Pod in version \"v1\" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+        );
+        let pvcs = Registry::builtin()
+            .lookup("", "v1", "persistentvolumeclaims")
+            .unwrap()
+            .clone();
+        let d = decode(
+            &pvcs,
+            json!({"spec": {"resources": {"requests": {"storage": "1.5Gi"}}}}),
+        )
+        .unwrap();
+        assert_eq!(
+            d.object["spec"]["resources"]["requests"]["storage"],
+            "1536Mi"
+        );
     }
 
     #[test]

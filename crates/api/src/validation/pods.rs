@@ -5,7 +5,9 @@ use super::names::{
     inclusive_range_error, is_dns1123_label, is_dns1123_subdomain, is_valid_port_name,
 };
 use super::{str_at, validate_annotations, validate_labels, FieldError};
+use crate::decode::quantity::Quantity;
 use serde_json::Value;
+use std::cmp::Ordering;
 use std::collections::HashSet;
 
 const RESTART_POLICIES: &[&str] = &["Always", "OnFailure", "Never"];
@@ -236,6 +238,7 @@ fn validate_container(
             ));
         }
     }
+    validate_resources(c.get("resources"), &format!("{path}.resources"), errs);
     let mut port_names = HashSet::new();
     for (i, port) in c
         .get("ports")
@@ -318,6 +321,64 @@ fn validate_container(
                 mp,
                 "must be unique",
             ));
+        }
+    }
+}
+
+/// Resource names whose requests may be below their limits (native resources other
+/// than huge pages); other requests must equal their limits.
+fn overcommit_allowed(name: &str) -> bool {
+    let native = !name.contains('/') || name.contains("kubernetes.io/");
+    native && !name.starts_with("hugepages-")
+}
+
+/// Kubernetes' `ValidateResourceRequirements` for the quantity rules.
+fn validate_resources(res: Option<&Value>, path: &str, errs: &mut Vec<FieldError>) {
+    let Some(res) = res else { return };
+    let parse = |v: &Value| v.as_str().and_then(|s| Quantity::parse(s).ok());
+    let limits = res.get("limits").and_then(Value::as_object);
+    for (name, v) in limits.into_iter().flatten() {
+        if let Some(q) = parse(v).filter(Quantity::is_negative) {
+            errs.push(FieldError::invalid(
+                format!("{path}.limits[{name}]"),
+                q.canonical(),
+                "must be greater than or equal to 0",
+            ));
+        }
+    }
+    for (name, v) in res
+        .get("requests")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let Some(q) = parse(v) else { continue };
+        if q.is_negative() {
+            errs.push(FieldError::invalid(
+                format!("{path}.requests[{name}]"),
+                q.canonical(),
+                "must be greater than or equal to 0",
+            ));
+        }
+        let Some(limit) = limits.and_then(|l| l.get(name)).and_then(parse) else {
+            continue;
+        };
+        match q.cmp_value(&limit) {
+            Some(Ordering::Equal) | None => {}
+            Some(_) if !overcommit_allowed(name) => errs.push(FieldError::invalid(
+                format!("{path}.requests"),
+                q.canonical(),
+                format!("must be equal to {name} limit of {}", limit.canonical()),
+            )),
+            Some(Ordering::Greater) => errs.push(FieldError::invalid(
+                format!("{path}.requests"),
+                q.canonical(),
+                format!(
+                    "must be less than or equal to {name} limit of {}",
+                    limit.canonical()
+                ),
+            )),
+            Some(Ordering::Less) => {}
         }
     }
 }

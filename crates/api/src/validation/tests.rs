@@ -364,3 +364,15 @@ fn status_updates() {
         ["status.replicas: Invalid value: -1: must be greater than or equal to 0"]
     );
 }
+
+#[test]
+fn requests_within_limits() {
+    let p = info("", "pods");
+    let spec = json!({"containers": [{"name": "c", "image": "x", "resources": {
+        "limits": {"cpu": "1", "nvidia.com/gpu": "1"}, "requests": {"cpu": "2", "nvidia.com/gpu": "0", "memory": "-1"}}}]});
+    assert_eq!(msgs(&validate_create(&p, &pod(spec))), [
+        "spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 1",
+        "spec.containers[0].resources.requests: Invalid value: \"0\": must be equal to nvidia.com/gpu limit of 1",
+        "spec.containers[0].resources.requests[memory]: Invalid value: \"-1\": must be greater than or equal to 0",
+    ]);
+}
