@@ -376,3 +376,244 @@ fn requests_within_limits() {
         "spec.containers[0].resources.requests[memory]: Invalid value: \"-1\": must be greater than or equal to 0",
     ]);
 }
+
+/// Objects as kubectl's generators and typical manifests send them must pass the
+/// whole decode → default → validate pipeline without a single error.
+#[test]
+fn typical_objects_pass_the_pipeline() {
+    let reg = Registry::builtin();
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "apps/v1",
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nginx", "namespace": "default", "labels": {"app": "nginx"}, "creationTimestamp": null},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "nginx"}}, "strategy": {},
+                "template": {"metadata": {"labels": {"app": "nginx"}, "creationTimestamp": null}, "spec": {"containers": [{"name": "nginx", "image": "nginx", "resources": {}}]}}},
+            "status": {}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "busybox", "namespace": "default", "labels": {"run": "busybox"}},
+            "spec": {"containers": [{"name": "busybox", "image": "busybox:1.36", "command": ["sleep", "3600"],
+                "env": [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+                "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                "livenessProbe": {"exec": {"command": ["true"]}}}],
+                "volumes": [{"name": "data", "emptyDir": {}}], "restartPolicy": "Never", "dnsPolicy": "ClusterFirst"}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nginx", "namespace": "default"},
+            "spec": {"ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}], "selector": {"app": "nginx"}, "type": "NodePort"}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "namespace": "default"},
+            "spec": {"clusterIP": "None", "selector": {"app": "db"}}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "default"}, "data": {"a.txt": "x", "KEY": "v"}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default"}, "data": {"password": "cGFzcw=="}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "reg", "namespace": "default"}, "type": "kubernetes.io/dockerconfigjson",
+            "data": {".dockerconfigjson": "e30="}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}, "spec": {}, "status": {}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "sa", "namespace": "default"}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": "default"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv1"},
+            "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "hostPath": {"path": "/tmp/pv1"}}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": "default"}, "spec": {"hard": {"pods": "10", "cpu": "4"}}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "l", "namespace": "default"}, "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m"}}]}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "rc", "namespace": "default"},
+            "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "rc"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}}}),
+        ),
+        (
+            "batch/v1",
+            json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi", "namespace": "default", "uid": "1234"},
+            "spec": {"template": {"spec": {"containers": [{"name": "pi", "image": "perl"}], "restartPolicy": "Never"}}, "backoffLimit": 4}}),
+        ),
+        (
+            "batch/v1",
+            json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "hello", "namespace": "default"},
+            "spec": {"schedule": "*/1 * * * *", "jobTemplate": {"metadata": {"name": "hello"}, "spec": {"template": {"spec": {"containers": [{"name": "hello", "image": "busybox"}], "restartPolicy": "OnFailure"}}}}}}),
+        ),
+        (
+            "apps/v1",
+            json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web", "namespace": "default"},
+            "spec": {"serviceName": "web", "replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx", "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
+                "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}}),
+        ),
+        (
+            "apps/v1",
+            json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ds", "namespace": "kube-system"},
+            "spec": {"selector": {"matchExpressions": [{"key": "name", "operator": "In", "values": ["ds"]}]},
+                "template": {"metadata": {"labels": {"name": "ds"}}, "spec": {"hostNetwork": true, "tolerations": [{"operator": "Exists"}],
+                    "containers": [{"name": "c", "image": "x:1", "ports": [{"containerPort": 8080, "name": "http"}], "resources": {"limits": {"memory": "200Mi"}, "requests": {"cpu": "100m", "memory": "200Mi"}}}]}}}}),
+        ),
+        (
+            "rbac.authorization.k8s.io/v1",
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "pod-reader", "namespace": "default"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list"]}]}),
+        ),
+        (
+            "rbac.authorization.k8s.io/v1",
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "system:metrics"},
+            "rules": [{"nonResourceURLs": ["/metrics"], "verbs": ["get"]}]}),
+        ),
+        (
+            "rbac.authorization.k8s.io/v1",
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "b"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+            "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "default"}, {"kind": "User", "name": "jane", "apiGroup": "rbac.authorization.k8s.io"}]}),
+        ),
+        (
+            "networking.k8s.io/v1",
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "ing", "namespace": "default"},
+            "spec": {"rules": [{"host": "foo.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "svc", "port": {"number": 80}}}}]}}]}}),
+        ),
+        (
+            "networking.k8s.io/v1",
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny", "namespace": "default"},
+            "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 80}]}]}}),
+        ),
+        (
+            "networking.k8s.io/v1",
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "nginx"}, "spec": {"controller": "k8s.io/ingress-nginx"}}),
+        ),
+        (
+            "scheduling.k8s.io/v1",
+            json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"}, "value": 1000000, "globalDefault": false}),
+        ),
+        (
+            "storage.k8s.io/v1",
+            json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "local-path"}, "provisioner": "rancher.io/local-path"}),
+        ),
+        (
+            "policy/v1",
+            json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "pdb", "namespace": "default"},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "x"}}}}),
+        ),
+        (
+            "autoscaling/v2",
+            json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h", "namespace": "default"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "nginx"}, "minReplicas": 1, "maxReplicas": 5}}),
+        ),
+        (
+            "autoscaling/v1",
+            json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h", "namespace": "default"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "nginx"}, "maxReplicas": 5, "targetCPUUtilizationPercentage": 50}}),
+        ),
+        (
+            "coordination.k8s.io/v1",
+            json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "node1", "namespace": "kube-node-lease"},
+            "spec": {"holderIdentity": "node1", "leaseDurationSeconds": 40}}),
+        ),
+        (
+            "discovery.k8s.io/v1",
+            json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "svc-abc", "namespace": "default"},
+            "addressType": "IPv4", "endpoints": [{"addresses": ["10.42.0.5"], "conditions": {"ready": true}}], "ports": [{"port": 80}]}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "p.1", "namespace": "default"},
+            "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"}, "reason": "Started", "message": "ok", "type": "Normal"}),
+        ),
+        (
+            "events.k8s.io/v1",
+            json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "p.2", "namespace": "default"},
+            "eventTime": "2026-01-01T00:00:00.000000Z", "reportingController": "kubelet", "reportingInstance": "n1", "action": "Started", "reason": "Started",
+            "regarding": {"kind": "Pod", "name": "p", "namespace": "default"}, "type": "Normal"}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node1", "labels": {"kubernetes.io/hostname": "node1"}},
+            "spec": {"podCIDR": "10.42.0.0/24"}, "status": {"capacity": {"cpu": "2", "memory": "4Gi", "pods": "110"}}}),
+        ),
+        (
+            "v1",
+            json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "kubernetes", "namespace": "default"},
+            "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"name": "https", "port": 6443}]}]}),
+        ),
+        (
+            "apps/v1",
+            json!({"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": {"name": "web-1", "namespace": "default"}, "revision": 1, "data": {"spec": {}}}),
+        ),
+        (
+            "authorization.k8s.io/v1",
+            json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"verb": "get", "resource": "pods", "namespace": "default"}}}),
+        ),
+    ];
+    for (api_version, body) in cases {
+        let kind = body["kind"].as_str().unwrap().to_string();
+        let info = reg
+            .by_kind(api_version, &kind)
+            .unwrap_or_else(|| panic!("{api_version} {kind}"));
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let parsed = crate::decode::parse_body(&bytes, crate::decode::BodyFormat::Json).unwrap();
+        assert!(parsed.duplicate_fields.is_empty());
+        let decoded =
+            crate::decode::decode(info, parsed.value).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(
+            decoded.unknown_fields.is_empty(),
+            "{kind}: {:?}",
+            decoded.unknown_fields
+        );
+        let mut obj = decoded.object;
+        crate::defaults::apply_defaults(info, &mut obj);
+        crate::defaults::prepare_create(info, &mut obj);
+        if info.is_virtual() {
+            continue;
+        }
+        let errs = validate_create(info, &obj);
+        assert!(
+            errs.is_empty(),
+            "{kind}: {}",
+            invalid_message(&qualified_kind(info), "x", &errs)
+        );
+        // Decoding the defaulted object again changes nothing: defaults survive the
+        // typed round-trip and are stable.
+        let again = crate::decode::decode(info, obj.clone()).unwrap();
+        assert!(
+            again.unknown_fields.is_empty(),
+            "{kind} defaults invented {:?}",
+            again.unknown_fields
+        );
+        let mut once = again.object;
+        crate::defaults::apply_defaults(info, &mut once);
+        let mut twice = crate::decode::decode(info, once.clone()).unwrap().object;
+        crate::defaults::apply_defaults(info, &mut twice);
+        assert_eq!(once, twice, "{kind}");
+        assert!(
+            validate_update(info, &obj, &obj).is_empty(),
+            "{kind}: no-op update"
+        );
+    }
+}

@@ -65,6 +65,31 @@ fn validate_selector(spec: &Value, kind_word: &str, required: bool, errs: &mut V
     }
 }
 
+/// A StatefulSet's template with its volume claim templates added as volumes, as
+/// Kubernetes validates it (mounts may name a claim template).
+fn with_claim_volumes(spec: &Value) -> Option<Value> {
+    let mut t = spec.get("template")?.clone();
+    let claims: Vec<Value> = spec
+        .get("volumeClaimTemplates")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str))
+        .map(|n| serde_json::json!({"name": n, "persistentVolumeClaim": {"claimName": n}}))
+        .collect();
+    if !claims.is_empty() {
+        if let Some(pod_spec) = t.get_mut("spec").and_then(Value::as_object_mut) {
+            let vols = pod_spec
+                .entry("volumes")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Some(v) = vols.as_array_mut() {
+                v.extend(claims);
+            }
+        }
+    }
+    Some(t)
+}
+
 fn restart_policy(spec: &Value, allowed: &[&str], errs: &mut Vec<FieldError>) {
     let p = spec
         .pointer("/template/spec/restartPolicy")
@@ -226,7 +251,8 @@ pub fn validate(info: &ResourceInfo, obj: &Value, errs: &mut Vec<FieldError>) {
                 }
             }
             validate_selector(spec, "statefulset", true, errs);
-            validate_pod_template(spec.get("template"), "spec.template", errs);
+            let template = with_claim_volumes(spec);
+            validate_pod_template(template.as_ref(), "spec.template", errs);
             restart_policy(spec, &["Always"], errs);
             let policy = spec
                 .get("persistentVolumeClaimRetentionPolicy")
