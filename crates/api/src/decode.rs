@@ -420,6 +420,11 @@ pub fn decode_kind(
         }
     };
     let mut object = object;
+    let mut unknown_fields = Vec::new();
+    dropped_fields(&input, &object, "", &mut unknown_fields);
+    if (group, kind) == ("", "Secret") {
+        merge_string_data(&mut object);
+    }
     let root = schema(group, version, kind);
     if let Err(e) = canonical_quantities(&root, &root, &mut object) {
         return Err(DecodeError::Type {
@@ -428,8 +433,6 @@ pub fn decode_kind(
             message: e.to_string(),
         });
     }
-    let mut unknown_fields = Vec::new();
-    dropped_fields(&input, &object, "", &mut unknown_fields);
     Ok(Decoded {
         object,
         unknown_fields,
@@ -465,6 +468,30 @@ pub fn field_warnings(duplicate_fields: &[String], unknown_fields: &[String]) ->
         .iter()
         .map(|f| format!("unknown field {}", crate::selectors::go_quote(f)));
     dups.chain(unknown).collect()
+}
+
+/// A Secret's write-only `stringData` is folded into `data` (base64), overriding
+/// keys present in both, and never stored or returned — as Kubernetes' conversion
+/// of the v1 Secret does.
+fn merge_string_data(object: &mut Value) {
+    use base64::Engine as _;
+    let Some(m) = object.as_object_mut() else {
+        return;
+    };
+    let Some(Value::Object(sd)) = m.shift_remove("stringData") else {
+        return;
+    };
+    let data = m.entry("data").or_insert_with(|| Value::Object(Map::new()));
+    if !data.is_object() {
+        *data = Value::Object(Map::new());
+    }
+    if let Some(data) = data.as_object_mut() {
+        for (k, v) in sd {
+            let text = v.as_str().unwrap_or_default();
+            let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+            data.insert(k, Value::String(encoded));
+        }
+    }
 }
 
 const QUANTITY_SCHEMA: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
@@ -856,6 +883,22 @@ mod tests {
             d.object["spec"]["resources"]["requests"]["storage"],
             "1536Mi"
         );
+    }
+
+    #[test]
+    fn secret_string_data_folds_into_data() {
+        let secrets = Registry::builtin()
+            .lookup("", "v1", "secrets")
+            .unwrap()
+            .clone();
+        let v = json!({"data": {"a": "eA==", "b": "eA=="}, "stringData": {"b": "hello", "c": "x"}});
+        let d = decode(&secrets, v).unwrap();
+        assert_eq!(
+            d.object["data"],
+            json!({"a": "eA==", "b": "aGVsbG8=", "c": "eA=="})
+        );
+        assert!(d.object.get("stringData").is_none());
+        assert!(d.unknown_fields.is_empty());
     }
 
     #[test]
