@@ -780,6 +780,7 @@ pub fn validate(info: &ResourceInfo, obj: &Value, errs: &mut Vec<FieldError>) {
                 "minAvailable and maxUnavailable cannot be both set",
             ));
         }
+        ("events.k8s.io", "Event") => validate_new_event(obj, errs),
         ("", "Event") => {
             let ns = obj
                 .pointer("/metadata/namespace")
@@ -834,6 +835,61 @@ pub fn validate(info: &ResourceInfo, obj: &Value, errs: &mut Vec<FieldError>) {
             }
         }
         _ => {}
+    }
+}
+
+/// The strict checks Kubernetes applies to Events created through events.k8s.io.
+fn validate_new_event(obj: &Value, errs: &mut Vec<FieldError>) {
+    if obj.get("eventTime").is_none_or(Value::is_null) {
+        errs.push(FieldError::required("eventTime", ""));
+    }
+    let ty = str_at(obj, "type");
+    if ty != "Normal" && ty != "Warning" {
+        errs.push(FieldError::invalid(
+            "type",
+            "",
+            format!("has invalid value: {ty}"),
+        ));
+    }
+    for key in [
+        "deprecatedFirstTimestamp",
+        "deprecatedLastTimestamp",
+        "deprecatedCount",
+        "deprecatedSource",
+    ] {
+        if obj
+            .get(key)
+            .is_some_and(|v| !v.is_null() && v != &Value::from(0) && v != &serde_json::json!({}))
+        {
+            errs.push(FieldError::invalid(key, "", "needs to be unset"));
+        }
+    }
+    let rc = str_at(obj, "reportingController");
+    if rc.is_empty() {
+        errs.push(FieldError::required("reportingController", ""));
+    }
+    for msg in is_qualified_name(rc) {
+        errs.push(FieldError::invalid("reportingController", rc, msg));
+    }
+    for (key, limit) in [("reportingInstance", 128), ("action", 128), ("reason", 128)] {
+        let v = str_at(obj, key);
+        if v.is_empty() {
+            errs.push(FieldError::required(key, ""));
+        }
+        if v.len() > limit {
+            errs.push(FieldError::invalid(
+                key,
+                "",
+                format!("can have at most {limit} characters"),
+            ));
+        }
+    }
+    if str_at(obj, "note").len() > 1024 {
+        errs.push(FieldError::invalid(
+            "note",
+            "",
+            "can have at most 1024 characters",
+        ));
     }
 }
 

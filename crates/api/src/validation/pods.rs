@@ -68,6 +68,38 @@ pub fn validate_pod_spec(spec: &Value, path: &str, errs: &mut Vec<FieldError>) {
             validate_container(c, &format!("{path}.{key}[{i}]"), &volumes, &mut names, errs);
         }
     }
+    if spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {
+        for key in ["initContainers", "containers"] {
+            for (i, c) in spec
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                for (j, port) in c
+                    .get("ports")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let cp = port
+                        .get("containerPort")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0);
+                    let hp = port.get("hostPort").and_then(Value::as_i64).unwrap_or(0);
+                    if hp != 0 && hp != cp {
+                        errs.push(FieldError::invalid(
+                            format!("{path}.{key}[{i}].ports[{j}].hostPort"),
+                            hp,
+                            "must match `containerPort` when `hostNetwork` is true",
+                        ));
+                    }
+                }
+            }
+        }
+    }
     if let Some(p) = spec.get("restartPolicy").and_then(Value::as_str) {
         if !RESTART_POLICIES.contains(&p) {
             errs.push(FieldError::not_supported(
@@ -239,6 +271,46 @@ fn validate_container(
         }
     }
     validate_resources(c.get("resources"), &format!("{path}.resources"), errs);
+    for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+        if let Some(p) = c.get(probe).filter(|p| p.is_object()) {
+            validate_handler(p, &format!("{path}.{probe}"), errs);
+            for key in [
+                "initialDelaySeconds",
+                "timeoutSeconds",
+                "periodSeconds",
+                "successThreshold",
+                "failureThreshold",
+            ] {
+                if let Some(n) = p.get(key).and_then(Value::as_i64).filter(|n| *n < 0) {
+                    errs.push(FieldError::invalid(
+                        format!("{path}.{probe}.{key}"),
+                        n,
+                        "must be greater than or equal to 0",
+                    ));
+                }
+            }
+            if probe != "readinessProbe" {
+                if let Some(n) = p
+                    .get("successThreshold")
+                    .and_then(Value::as_i64)
+                    .filter(|n| *n != 1)
+                {
+                    errs.push(FieldError::invalid(
+                        format!("{path}.{probe}.successThreshold"),
+                        n,
+                        "must be 1",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(l) = c.get("lifecycle") {
+        for hook in ["postStart", "preStop"] {
+            if let Some(h) = l.get(hook).filter(|h| h.is_object()) {
+                validate_handler(h, &format!("{path}.lifecycle.{hook}"), errs);
+            }
+        }
+    }
     let mut port_names = HashSet::new();
     for (i, port) in c
         .get("ports")
@@ -380,6 +452,25 @@ fn validate_resources(res: Option<&Value>, path: &str, errs: &mut Vec<FieldError
             )),
             Some(Ordering::Less) => {}
         }
+    }
+}
+
+/// Exactly one handler (`exec`, `httpGet`, `tcpSocket`, `grpc`, `sleep`) per probe
+/// or lifecycle hook.
+fn validate_handler(h: &Value, path: &str, errs: &mut Vec<FieldError>) {
+    let kinds = ["exec", "httpGet", "tcpSocket", "grpc", "sleep"];
+    let present: Vec<&str> = kinds
+        .iter()
+        .copied()
+        .filter(|k| h.get(*k).is_some_and(|v| !v.is_null()))
+        .collect();
+    match present.len() {
+        0 => errs.push(FieldError::required(path, "must specify a handler type")),
+        1 => {}
+        _ => errs.push(FieldError::forbidden(
+            format!("{path}.{}", present[1]),
+            "may not specify more than 1 handler type",
+        )),
     }
 }
 

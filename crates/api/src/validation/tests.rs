@@ -617,3 +617,31 @@ fn typical_objects_pass_the_pipeline() {
         );
     }
 }
+
+#[test]
+fn probes_host_ports_and_new_events() {
+    let p = info("", "pods");
+    let spec = json!({"hostNetwork": true, "containers": [{"name": "c", "image": "x",
+        "ports": [{"containerPort": 80, "hostPort": 81}],
+        "livenessProbe": {"periodSeconds": 5},
+        "readinessProbe": {"exec": {"command": ["true"]}, "httpGet": {"port": 80}}}]});
+    assert_eq!(msgs(&validate_create(&p, &pod(spec))), [
+        "spec.containers[0].livenessProbe: Required value: must specify a handler type",
+        "spec.containers[0].readinessProbe.httpGet: Forbidden: may not specify more than 1 handler type",
+        "spec.containers[0].ports[0].hostPort: Invalid value: 81: must match `containerPort` when `hostNetwork` is true",
+    ]);
+    let ev = Registry::builtin()
+        .lookup("events.k8s.io", "v1", "events")
+        .unwrap()
+        .clone();
+    let e = json!({"metadata": {"name": "e", "namespace": "d"}, "type": "Odd", "reason": "R"});
+    assert_eq!(msgs(&validate_create(&ev, &e)), [
+        "eventTime: Required value",
+        "type: Invalid value: \"\": has invalid value: Odd",
+        "reportingController: Required value",
+        "reportingController: Invalid value: \"\": name part must be non-empty",
+        "reportingController: Invalid value: \"\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+        "reportingInstance: Required value",
+        "action: Required value",
+    ]);
+}
