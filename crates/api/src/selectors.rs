@@ -578,6 +578,25 @@ impl LabelSelector {
         })
     }
 
+    /// A selector requiring every `key: value` of a plain map (Service and
+    /// ReplicationController selectors, `SelectorFromSet`); an empty map selects
+    /// everything. Values are not checked, as in Kubernetes.
+    pub fn from_set(set: &Map<String, Value>) -> LabelSelector {
+        let mut requirements: Vec<Requirement> = set
+            .iter()
+            .map(|(k, v)| Requirement {
+                key: k.clone(),
+                operator: Operator::Equals,
+                values: vec![v.as_str().unwrap_or_default().to_string()],
+            })
+            .collect();
+        requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        LabelSelector {
+            requirements,
+            nothing: false,
+        }
+    }
+
     /// Whether an object with these labels (`metadata.labels`, possibly absent) is
     /// selected.
     pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
@@ -679,6 +698,28 @@ fn extra_fields(group: &str, kind: &str) -> Option<&'static [&'static str]> {
         ("", "Service") => &["spec.clusterIP", "spec.type"],
         _ => return None,
     })
+}
+
+impl fmt::Display for FieldSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, t) in self.terms.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            let value = t
+                .value
+                .replace('\\', "\\\\")
+                .replace(',', "\\,")
+                .replace('=', "\\=");
+            write!(
+                f,
+                "{}{}{value}",
+                t.field,
+                if t.negated { "!=" } else { "=" }
+            )?;
+        }
+        Ok(())
+    }
 }
 
 fn unescape_field_value(v: &str) -> Result<String, SelectorError> {
@@ -1059,6 +1100,19 @@ mod tests {
         let esc = FieldSelector::parse(cms, r"metadata.name=a\,b").unwrap();
         assert_eq!(esc.exact_field("metadata.name"), Some("a,b"));
         assert!(FieldSelector::parse(cms, "metadata.name=a=b").is_err());
+    }
+
+    #[test]
+    fn set_selectors_and_display() {
+        let set = labels(json!({"app": "web", "tier": "fe"}));
+        let s = LabelSelector::from_set(&set);
+        assert!(s.matches(Some(&labels(json!({"app": "web", "tier": "fe", "x": "y"})))));
+        assert!(!s.matches(Some(&labels(json!({"app": "web"})))));
+        assert!(LabelSelector::from_set(&Map::new()).is_empty());
+        let reg = Registry::builtin();
+        let pods = reg.lookup("", "v1", "pods").unwrap();
+        let fs = FieldSelector::parse(pods, r"spec.nodeName!=a\,b,metadata.name=x").unwrap();
+        assert_eq!(fs.to_string(), r"metadata.name=x,spec.nodeName!=a\,b");
     }
 
     #[test]
