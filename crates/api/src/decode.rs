@@ -646,11 +646,9 @@ fn type_error_message(
     e: &TypedError,
 ) -> String {
     let inner = e.inner.to_string();
-    let Some(path) = e
-        .path
-        .as_ref()
-        .filter(|_| inner.starts_with("invalid type"))
-    else {
+    let Some(path) = e.path.as_ref().filter(|_| {
+        inner.starts_with("invalid type") || inner.starts_with("invalid value: integer")
+    }) else {
         return inner;
     };
     let root = schema(group, version, kind);
@@ -691,7 +689,8 @@ fn type_error_message(
     let ty = go_type(cur);
     let mut what = json_kind(value);
     if let Some(Value::Number(n)) = value {
-        if n.is_f64() && (ty.starts_with("int") || ty.starts_with("uint")) {
+        let out_of_range = inner.starts_with("invalid value: integer");
+        if (n.is_f64() || out_of_range) && (ty.starts_with("int") || ty.starts_with("uint")) {
             what = format!("number {n}");
         }
     }
@@ -817,6 +816,11 @@ mod tests {
         assert_eq!(
             decode(&deploy, v).unwrap_err().to_string(),
             "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32"
+        );
+        let v = json!({"spec": {"replicas": 3_000_000_000u64}});
+        assert_eq!(
+            decode(&deploy, v).unwrap_err().to_string(),
+            "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal number 3000000000 into Go struct field DeploymentSpec.spec.replicas of type int32"
         );
     }
 
