@@ -5,6 +5,8 @@
 //! `spec.finalizers`, claim phases). Pure: allocations (cluster IPs, node ports),
 //! uids, timestamps, generations and lookups of other objects are the server's.
 
+pub mod strategy;
+
 use crate::registry::ResourceInfo;
 use serde_json::{json, Map, Value};
 
