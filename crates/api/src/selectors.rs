@@ -253,9 +253,6 @@ impl Parser {
                         .requirement()
                         .map_err(|e| format!("unable to parse requirement: {e}"))?;
                     reqs.push(r);
-                    if reqs.len() > MAX_REQUIREMENTS {
-                        return Err(String::new());
-                    }
                     let (t, l) = self.consume(true);
                     match t {
                         Tok::End => return Ok(reqs),
@@ -501,6 +498,9 @@ impl LabelSelector {
             return Err(too_many_terms("label"));
         }
         match p.parse() {
+            Ok(requirements) if requirements.len() > MAX_REQUIREMENTS => {
+                Err(too_many_terms("label"))
+            }
             Ok(mut requirements) => {
                 requirements.sort_by(|a, b| a.key.cmp(&b.key));
                 Ok(LabelSelector {
@@ -508,7 +508,6 @@ impl LabelSelector {
                     nothing: false,
                 })
             }
-            Err(e) if e.is_empty() => Err(too_many_terms("label")),
             Err(e) => Err(SelectorError::LabelSyntax(e)),
         }
     }
