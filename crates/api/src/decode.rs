@@ -57,8 +57,10 @@ pub enum DecodeError {
     /// The body is `null` or empty.
     #[error("Object 'Kind' is missing in '{0}'")]
     Empty(String),
-    /// A field has the wrong type or an unreadable value.
-    #[error("{kind} in version \"{version}\" cannot be handled as a {kind}: {message}")]
+    /// A field has the wrong type or an unreadable value. `Display` is the cause
+    /// alone (`json: cannot unmarshal ...`); Kubernetes' full text, which the server
+    /// sends, is [`DecodeError::full_message`].
+    #[error("{message}")]
     Type {
         kind: String,
         version: String,
@@ -67,6 +69,24 @@ pub enum DecodeError {
     /// rkube has no type for this group, version and kind.
     #[error("no kind \"{kind}\" is registered for version \"{api_version}\"")]
     UnknownKind { api_version: String, kind: String },
+}
+
+impl DecodeError {
+    /// The complete Kubernetes message: for a typed-decoding failure
+    /// `Pod in version "v1" cannot be handled as a Pod: <cause>`, otherwise the
+    /// `Display` text.
+    pub fn full_message(&self) -> String {
+        match self {
+            DecodeError::Type {
+                kind,
+                version,
+                message,
+            } => {
+                format!("{kind} in version \"{version}\" cannot be handled as a {kind}: {message}")
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Reads a request body into a JSON object, recording duplicate keys.
@@ -440,8 +460,10 @@ pub fn decode_kind(
 }
 
 /// For `fieldValidation=Strict`: the 400 Kubernetes returns when a body repeats or
-/// invents fields, e.g. `Pod in version "v1" cannot be handled as a Pod: strict
-/// decoding error: unknown field "spec.foo"`. `None` when there is nothing to report.
+/// invents fields; its `Display` is `strict decoding error: unknown field
+/// "spec.foo"` and its [`full_message`](DecodeError::full_message) the complete
+/// `Pod in version "v1" cannot be handled as a Pod: strict decoding error: ...`.
+/// `None` when there is nothing to report.
 pub fn strict_error(
     info: &ResourceInfo,
     duplicate_fields: &[String],
@@ -795,17 +817,17 @@ mod tests {
     fn wrong_types_read_like_kubernetes() {
         let v = json!({"metadata": {"name": "p"}, "spec": {"containers": "x"}});
         assert_eq!(
-            decode(&pods(), v).unwrap_err().to_string(),
+            decode(&pods(), v).unwrap_err().full_message(),
             "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container"
         );
         let v = json!({"spec": {"containers": [{"name": 5}]}});
         assert_eq!(
-            decode(&pods(), v).unwrap_err().to_string(),
+            decode(&pods(), v).unwrap_err().full_message(),
             "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field Container.spec.containers.name of type string"
         );
         let v = json!({"metadata": {"labels": {"a": 1}}});
         assert_eq!(
-            decode(&pods(), v).unwrap_err().to_string(),
+            decode(&pods(), v).unwrap_err().full_message(),
             "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string"
         );
         let deploy = Registry::builtin()
@@ -814,13 +836,22 @@ mod tests {
             .clone();
         let v = json!({"spec": {"replicas": 1.5}});
         assert_eq!(
-            decode(&deploy, v).unwrap_err().to_string(),
+            decode(&deploy, v).unwrap_err().full_message(),
             "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32"
         );
         let v = json!({"spec": {"replicas": 3_000_000_000u64}});
         assert_eq!(
-            decode(&deploy, v).unwrap_err().to_string(),
+            decode(&deploy, v).unwrap_err().full_message(),
             "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal number 3000000000 into Go struct field DeploymentSpec.spec.replicas of type int32"
+        );
+    }
+
+    #[test]
+    fn type_errors_display_the_cause_alone() {
+        let v = json!({"spec": {"containers": "x"}});
+        assert_eq!(
+            decode(&pods(), v).unwrap_err().to_string(),
+            "json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container"
         );
     }
 
@@ -829,7 +860,7 @@ mod tests {
         let dups = vec!["metadata.name".to_string()];
         let unknown = vec!["spec.containers[0].imagee".to_string()];
         assert_eq!(
-            strict_error(&pods(), &dups, &unknown).unwrap().to_string(),
+            strict_error(&pods(), &dups, &unknown).unwrap().full_message(),
             "Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: duplicate field \"metadata.name\", unknown field \"spec.containers[0].imagee\""
         );
         assert!(strict_error(&pods(), &[], &[]).is_none());
@@ -871,7 +902,7 @@ mod tests {
         assert_eq!(res["requests"]["cpu"], "1k");
         let bad = json!({"spec": {"containers": [{"name": "c", "resources": {"limits": {"cpu": "lots"}}}]}});
         assert_eq!(
-            decode(&pods(), bad).unwrap_err().to_string(),
+            decode(&pods(), bad).unwrap_err().full_message(),
             "Pod in version \"v1\" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
         );
         let pvcs = Registry::builtin()
