@@ -508,27 +508,18 @@ fn validate_object_meta(info: &ResourceInfo, obj: &Value, errs: &mut Vec<FieldEr
 fn validate_object_meta_update(old: &Value, new: &Value, errs: &mut Vec<FieldError>) {
     let om = old.get("metadata").unwrap_or(&Value::Null);
     let nm = new.get("metadata").unwrap_or(&Value::Null);
+    // creationTimestamp and generation are not checked: Kubernetes overwrites them
+    // with the stored values before validating, so a client cannot change them.
     for (key, path) in [
         ("name", "metadata.name"),
         ("namespace", "metadata.namespace"),
         ("uid", "metadata.uid"),
-        ("creationTimestamp", "metadata.creationTimestamp"),
     ] {
         let (o, n) = (str_at(om, key), str_at(nm, key));
-        // An absent uid/creationTimestamp in the request means "keep"; the server
-        // carries them over before validating.
-        if o != n && !(n.is_empty() && matches!(key, "uid" | "creationTimestamp")) {
+        // An absent uid in the request means "keep"; the server carries it over.
+        if o != n && !(n.is_empty() && key == "uid") {
             errs.push(immutable(path, Value::from(n)));
         }
-    }
-    let o_gen = om.get("generation").and_then(Value::as_i64).unwrap_or(0);
-    let n_gen = nm.get("generation").and_then(Value::as_i64).unwrap_or(0);
-    if n_gen < o_gen {
-        errs.push(FieldError::invalid(
-            "metadata.generation",
-            n_gen,
-            "must not be decremented",
-        ));
     }
 }
 

@@ -506,6 +506,7 @@ pub fn validate_pod_update(old: &Value, new: &Value, errs: &mut Vec<FieldError>)
             m.remove("activeDeadlineSeconds");
             m.remove("tolerations");
             m.remove("terminationGracePeriodSeconds");
+            m.remove("schedulingGates");
         }
     }
     // The scheduler's binding sets nodeName once; setting it on an unbound pod is
@@ -545,6 +546,28 @@ pub fn validate_pod_update(old: &Value, new: &Value, errs: &mut Vec<FieldError>)
             "spec.tolerations",
             "existing toleration can not be modified except its tolerationSeconds",
         ));
+    }
+    // Scheduling gates may only be removed.
+    let old_gates = os
+        .get("schedulingGates")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (i, g) in ns
+        .get("schedulingGates")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let known = old_gates.iter().any(|o| o.get("name") == g.get("name"));
+        if !known {
+            let name = g.get("name").and_then(Value::as_str).unwrap_or_default();
+            errs.push(FieldError::forbidden(
+                format!("spec.schedulingGates[{i}]"),
+                format!("only deletion is allowed, but found new scheduling gate '{name}'"),
+            ));
+        }
     }
     let old_grace = os
         .get("terminationGracePeriodSeconds")

@@ -185,6 +185,15 @@ fn pod_updates_only_change_images() {
         errs[0].to_string(),
         format!("spec: Forbidden: {}", pods::POD_UPDATE_FORBIDDEN)
     );
+    let mut gated = old.clone();
+    gated["spec"]["schedulingGates"] = json!([{"name": "a"}, {"name": "b"}]);
+    let mut ungated = gated.clone();
+    ungated["spec"]["schedulingGates"] = json!([{"name": "b"}]);
+    assert!(validate_update(&p, &gated, &ungated).is_empty());
+    assert_eq!(
+        msgs(&validate_update(&p, &ungated, &gated)),
+        ["spec.schedulingGates[0]: Forbidden: only deletion is allowed, but found new scheduling gate 'a'"]
+    );
     let mut renamed = old.clone();
     renamed["metadata"]["name"] = json!("q");
     assert_eq!(
