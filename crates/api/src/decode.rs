@@ -2,7 +2,10 @@
 //! `serde_json::Value` while noting duplicate keys, and [`decode`] passes an object
 //! through the `k8s-openapi` type of its kind, so that wrong JSON types are refused
 //! with a Kubernetes-like message and fields Kubernetes does not know are dropped and
-//! reported (for `fieldValidation=Strict|Warn`).
+//! reported (for `fieldValidation=Strict|Warn`). Decoding also does what
+//! Kubernetes' conversion into its internal types does: quantities are checked and
+//! put in canonical form ([`quantity`]) and a Secret's `stringData` is folded into
+//! `data`. [`convert`] moves objects between the versions that share storage.
 
 pub mod convert;
 pub mod quantity;

@@ -4,6 +4,8 @@
 //! system priority class, the `default` service account name, namespace
 //! `spec.finalizers`, claim phases). Pure: allocations (cluster IPs, node ports),
 //! uids, timestamps, generations and lookups of other objects are the server's.
+//! [`prepare_create`] adds what needs the new object's uid (a Job's generated
+//! selector); [`strategy`] holds the per-kind create/update/status-update rules.
 
 pub mod strategy;
 
