@@ -676,7 +676,19 @@ fn extra_fields(group: &str, kind: &str) -> Option<&'static [&'static str]> {
             "status.podIPs",
             "status.nominatedNodeName",
         ],
-        ("", "Event") | ("events.k8s.io", "Event") => &[
+        ("events.k8s.io", "Event") => &[
+            "regarding.kind",
+            "regarding.namespace",
+            "regarding.name",
+            "regarding.uid",
+            "regarding.apiVersion",
+            "regarding.resourceVersion",
+            "regarding.fieldPath",
+            "reason",
+            "reportingController",
+            "type",
+        ],
+        ("", "Event") => &[
             "involvedObject.kind",
             "involvedObject.namespace",
             "involvedObject.name",
@@ -920,20 +932,31 @@ fn field_values(group: &str, kind: &str, obj: &Value, field: &str) -> Vec<String
             let v = obj.pointer(&format!("/{}", field.replace('.', "/")));
             vec![v.and_then(Value::as_i64).unwrap_or(0).to_string()]
         }
-        ("events.k8s.io", "Event", f) => {
-            // The events.k8s.io shape of the same fields.
-            let path: Vec<&str> = match f {
-                "reportingComponent" => vec!["reportingController"],
-                "source" => vec!["deprecatedSource", "component"],
-                f => match f.strip_prefix("involvedObject.") {
-                    Some(rest) => vec!["regarding", rest],
-                    None => f.split('.').collect(),
+        (_, "Event", f) if group.is_empty() || group == "events.k8s.io" => {
+            // Both groups serve the same stored Events; read the field from whichever
+            // shape the object has.
+            let core_name = match f {
+                "reportingController" => "reportingComponent".to_string(),
+                f => match f.strip_prefix("regarding.") {
+                    Some(rest) => format!("involvedObject.{rest}"),
+                    None => f.to_string(),
+                },
+            };
+            let new_shape = match obj.get("apiVersion").and_then(Value::as_str) {
+                Some(av) => av == "events.k8s.io/v1",
+                None => group == "events.k8s.io",
+            };
+            let path: Vec<&str> = match (core_name.as_str(), new_shape) {
+                ("reportingComponent", true) => vec!["reportingController"],
+                ("source", true) => vec!["deprecatedSource", "component"],
+                ("source", false) => vec!["source", "component"],
+                (name, shape) => match name.strip_prefix("involvedObject.") {
+                    Some(rest) => vec![if shape { "regarding" } else { "involvedObject" }, rest],
+                    None => name.split('.').collect(),
                 },
             };
             one(&path)
         }
-        ("", "Event", "reportingComponent") => one(&["reportingController"]),
-        ("", "Event", "source") => one(&["source", "component"]),
         (_, _, f) => {
             let path: Vec<&str> = f.split('.').collect();
             one(&path)
@@ -1125,10 +1148,25 @@ mod tests {
             "deprecatedSource": {"component": "kubelet"}, "reportingController": "kubelet"});
         let sel = "involvedObject.kind=Pod,involvedObject.name=p,source=kubelet";
         assert!(FieldSelector::parse(core, sel).unwrap().matches(&core_ev));
-        assert!(FieldSelector::parse(new, sel).unwrap().matches(&new_ev));
-        assert!(FieldSelector::parse(new, "reportingComponent=kubelet")
+        let mut core_ev = core_ev;
+        core_ev["apiVersion"] = json!("v1");
+        core_ev["reportingComponent"] = json!("kubelet");
+        assert!(FieldSelector::parse(core, "reportingComponent=kubelet")
             .unwrap()
-            .matches(&new_ev));
+            .matches(&core_ev));
+        let sel_new =
+            "regarding.kind=Pod,regarding.name=p,reportingController=kubelet,reason=Started";
+        assert!(FieldSelector::parse(new, sel_new).unwrap().matches(&new_ev));
+        // The stored (core) shape answers events.k8s.io selectors too.
+        assert!(FieldSelector::parse(new, sel_new)
+            .unwrap()
+            .matches(&core_ev));
+        assert_eq!(
+            FieldSelector::parse(new, "involvedObject.name=p")
+                .unwrap_err()
+                .to_string(),
+            "field label not supported: involvedObject.name"
+        );
         let secrets = reg.lookup("", "v1", "secrets").unwrap();
         let s = json!({"type": "Opaque"});
         assert!(FieldSelector::parse(secrets, "type=Opaque")
