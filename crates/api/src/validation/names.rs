@@ -211,14 +211,6 @@ pub fn is_path_segment_name(value: &str) -> Vec<String> {
     errs
 }
 
-/// A C identifier (environment variable names in some checks).
-pub fn is_c_identifier(value: &str) -> bool {
-    let b = value.as_bytes();
-    !b.is_empty()
-        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
-}
-
 /// An IANA service name (named ports): at most 15 characters, lower-case letters,
 /// digits and non-consecutive hyphens, at least one letter.
 pub fn is_valid_port_name(port: &str) -> Vec<String> {
