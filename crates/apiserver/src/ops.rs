@@ -126,7 +126,7 @@ fn random_suffix(n: usize) -> String {
 
 /// Builds the 422 Invalid error for field errors.
 pub fn invalid(info: &ResourceInfo, name: &str, errs: &[FieldError]) -> ApiError {
-    let message = validation::invalid_message(info.kind, name, errs);
+    let message = validation::invalid_message(&validation::qualified_kind(info), name, errs);
     let causes = errs
         .iter()
         .map(|e| Cause { reason: e.reason().to_string(), message: cause_message(e), field: e.field.clone() })
@@ -198,7 +198,7 @@ pub async fn get(state: &AppState, info: &ResourceInfo, ns: Option<&str>, name: 
     let started = Instant::now();
     let kv = state.store.get(&key).await?;
     state.metrics.observe_store("get", started);
-    kv.as_ref().map(storage::decode).transpose()
+    kv.as_ref().map(|kv| storage::decode(info, kv)).transpose()
 }
 
 pub async fn get_required(state: &AppState, info: &ResourceInfo, ns: Option<&str>, name: &str) -> Result<Value, ApiError> {
@@ -241,6 +241,8 @@ pub async fn create(
             meta_mut(&mut obj).insert("name".into(), json!(name));
         }
     }
+    // Server-generated parts of the spec that need the uid (a Job's selector).
+    defaults::prepare_create(info, &mut obj);
     let name = name_of(&obj).to_string();
     admission::admit_create(state, info, ns, &mut obj).await?;
     let errs = validation::validate_create(info, &obj);
@@ -258,7 +260,7 @@ pub async fn create(
     }
     let key = storage::object_key(info, ns, &name);
     let started = Instant::now();
-    let res = state.store.create(&key, storage::encode(&obj), event_ttl(state, info)).await;
+    let res = state.store.create(&key, storage::encode(info, &obj), event_ttl(state, info)).await;
     state.metrics.observe_store("create", started);
     match res {
         Ok(rv) => {
@@ -400,7 +402,7 @@ pub async fn update_with(
         let kv = state.store.get(&key).await?;
         state.metrics.observe_store("get", started);
         let Some(kv) = kv else { return Err(ApiError::not_found(&subject(info), name)) };
-        let current = storage::decode(&kv)?;
+        let current = storage::decode(info, &kv)?;
         let mut desired = transform(&current)?;
         let pinned = storage::resource_version(&desired)?;
         if let Some(rv) = pinned {
@@ -456,7 +458,7 @@ pub async fn update_with(
             }
         }
         let started = Instant::now();
-        let res = state.store.update(&key, storage::encode(&new), kv.mod_revision).await;
+        let res = state.store.update(&key, storage::encode(info, &new), kv.mod_revision).await;
         state.metrics.observe_store("update", started);
         match res {
             Ok(rv) => {
@@ -728,7 +730,7 @@ pub async fn delete(
         let Some(kv) = state.store.get(&key).await? else {
             return Err(ApiError::not_found(&subject(info), name));
         };
-        let current = storage::decode(&kv)?;
+        let current = storage::decode(info, &kv)?;
         if let Some(uid) = &opts.precondition_uid {
             let actual = current.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("");
             if uid != actual {
@@ -815,7 +817,7 @@ pub async fn delete(
         if opts.dry_run {
             return Ok(Deleted { object: new, gone: false });
         }
-        match state.store.update(&key, storage::encode(&new), kv.mod_revision).await {
+        match state.store.update(&key, storage::encode(info, &new), kv.mod_revision).await {
             Ok(rv) => {
                 storage::set_resource_version(&mut new, rv);
                 return Ok(Deleted { object: new, gone: false });
@@ -877,7 +879,7 @@ impl ListQuery {
 }
 
 pub fn parse_label_selector(s: Option<&str>) -> Result<LabelSelector, ApiError> {
-    LabelSelector::parse(s.unwrap_or("")).map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))
+    LabelSelector::parse(s.unwrap_or("")).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// A field selector, `None` when the request has none.
@@ -981,7 +983,9 @@ pub async fn list_stream(
         info.api_version(),
         first.revision
     );
+    let info = info.clone();
     tokio::spawn(async move {
+        let info = &info;
         if tx.send(bytes::Bytes::from(head)).await.is_err() {
             return;
         }
@@ -990,7 +994,7 @@ pub async fn list_stream(
         loop {
             let mut chunk = Vec::with_capacity(page.items.iter().map(|kv| kv.value.len() + 32).sum());
             for kv in &page.items {
-                let Ok(mut obj) = storage::decode(kv) else { continue };
+                let Ok(mut obj) = storage::decode(info, kv) else { continue };
                 if !q.matches(&obj) {
                     continue;
                 }
@@ -1043,7 +1047,7 @@ pub async fn list(state: &AppState, info: &ResourceInfo, ns: Option<&str>, q: &L
         for (idx, kv) in res.items.iter().enumerate() {
             // Namespaced resources listed across namespaces are under one prefix; a key
             // never crosses into another resource because every prefix ends with '/'.
-            let obj = storage::decode(kv)?;
+            let obj = storage::decode(info, kv)?;
             if q.matches(&obj) {
                 items.push(obj);
                 if let Some(limit) = q.limit {
@@ -1138,12 +1142,12 @@ pub async fn raw_update(
         let Some(kv) = state.store.get(&key).await? else {
             return Err(ApiError::not_found(&subject(info), name));
         };
-        let current = storage::decode(&kv)?;
+        let current = storage::decode(info, &kv)?;
         let mut new = transform(&current)?;
         if strip_rv(&new) == strip_rv(&current) {
             return Ok(current);
         }
-        match state.store.update(&key, storage::encode(&new), kv.mod_revision).await {
+        match state.store.update(&key, storage::encode(info, &new), kv.mod_revision).await {
             Ok(rv) => {
                 storage::set_resource_version(&mut new, rv);
                 return Ok(new);
