@@ -477,6 +477,22 @@ fn generate(
         assert!(pair[0].0 != pair[1].0, "k8s-pb messages {} and {} differ only in case", pair[0].2, pair[1].2);
     }
     let index: HashMap<&str, usize> = named.iter().enumerate().map(|(i, n)| (n.2.as_str(), i)).collect();
+    // Embedded Go structs (`VolumeSource` in `Volume`) have no OpenAPI definition of their
+    // own; their JSON names are those of the parent's definition, which inlines them.
+    let mut inline_parent: HashMap<&str, &OpenApiType> = HashMap::new();
+    for (key, _, _, message) in &named {
+        let Some(parent) = openapi.get(key) else { continue };
+        for f in &message.fields {
+            if let PbShape::Single(PbType::Message(child)) = &f.shape {
+                if !parent.fields.contains_key(&normalise(&f.rust_name)) {
+                    let child_key = &named[index[child.as_str()]].0;
+                    if !openapi.contains_key(child_key) {
+                        inline_parent.entry(child_key.as_str()).or_insert(parent);
+                    }
+                }
+            }
+        }
+    }
     let ty = |t: &PbType| -> String {
         match t {
             PbType::String => "Ty::String".into(),
@@ -499,7 +515,7 @@ fn generate(
     for (key, path, _, message) in &named {
         let special = special_of(key, message);
         let short = path.rsplit("::").next().unwrap_or(path);
-        let json_type = openapi.get(key);
+        let json_type = openapi.get(key).or_else(|| inline_parent.get(key.as_str()).copied());
         let _ = writeln!(out, "    Message {{ key: {key:?}, path: {path:?}, special: Special::{special}, fields: &[");
         for f in &message.fields {
             let matched = json_type.and_then(|t| t.fields.get(&normalise(&f.rust_name)));
