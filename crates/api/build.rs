@@ -30,14 +30,18 @@ fn main() {
         let module = module_path(&pb_src, &file);
         parse_pb_file(&file, &module, &mut messages, &mut group_versions);
     }
-    let openapi_src = sources.k8s_openapi.join("src").join(&sources.openapi_version);
+    let openapi_src = sources
+        .k8s_openapi
+        .join("src")
+        .join(&sources.openapi_version);
     let mut openapi = HashMap::new();
     for file in rust_files(&openapi_src) {
         parse_openapi_file(&openapi_src, &file, &mut openapi);
     }
     let pointer_fields = read_pointer_fields(Path::new("src/protobuf/pointer_fields.txt"));
     let out = generate(&messages, &group_versions, &openapi, &pointer_fields);
-    let out_path = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("protobuf_descriptors.rs");
+    let out_path =
+        PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("protobuf_descriptors.rs");
     std::fs::write(&out_path, out).expect("write protobuf_descriptors.rs");
 }
 
@@ -53,26 +57,39 @@ struct Sources {
 /// downloaded already); online only when the workspace has packages not yet fetched.
 fn locate_sources() -> Sources {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"))
+        .join("Cargo.toml");
     let target = std::env::var("TARGET").expect("TARGET");
     let run = |offline: bool| {
         let mut cmd = Command::new(&cargo);
-        cmd.args(["metadata", "--format-version", "1", "--filter-platform", &target, "--manifest-path"])
-            .arg(&manifest);
+        cmd.args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            &target,
+            "--manifest-path",
+        ])
+        .arg(&manifest);
         if offline {
             cmd.arg("--offline");
         }
         cmd.output().ok().filter(|o| o.status.success())
     };
-    let output = run(true).or_else(|| run(false)).expect("`cargo metadata` failed; cannot locate k8s-pb sources");
-    let meta: serde_json::Value = serde_json::from_slice(&output.stdout).expect("cargo metadata output is JSON");
+    let output = run(true)
+        .or_else(|| run(false))
+        .expect("`cargo metadata` failed; cannot locate k8s-pb sources");
+    let meta: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("cargo metadata output is JSON");
 
     let this_id = meta["resolve"]["root"].as_str().map(str::to_owned);
     let nodes = meta["resolve"]["nodes"].as_array().expect("resolve.nodes");
     // Prefer the exact packages this crate depends on, in case several versions are in the graph.
     let this_node = nodes.iter().find(|n| {
         n["id"].as_str() == this_id.as_deref()
-            || n["id"].as_str().is_some_and(|id| id.contains("rkube-api") || id.contains("crates/api#"))
+            || n["id"]
+                .as_str()
+                .is_some_and(|id| id.contains("rkube-api") || id.contains("crates/api#"))
     });
     let dep_ids: BTreeSet<&str> = this_node
         .and_then(|n| n["deps"].as_array())
@@ -87,7 +104,10 @@ fn locate_sources() -> Sources {
             .or(candidates.first())
             .unwrap_or_else(|| panic!("package {name} not in cargo metadata"));
         let manifest = PathBuf::from(chosen["manifest_path"].as_str().expect("manifest_path"));
-        (chosen["id"].as_str().unwrap_or_default().to_owned(), manifest.parent().expect("package dir").to_path_buf())
+        (
+            chosen["id"].as_str().unwrap_or_default().to_owned(),
+            manifest.parent().expect("package dir").to_path_buf(),
+        )
     };
     let (_, k8s_pb) = package("k8s-pb");
     let (openapi_id, k8s_openapi) = package("k8s-openapi");
@@ -96,10 +116,18 @@ fn locate_sources() -> Sources {
         .find(|n| n["id"].as_str() == Some(openapi_id.as_str()))
         .and_then(|n| n["features"].as_array())
         .and_then(|features| {
-            features.iter().filter_map(|f| f.as_str()).find(|f| f.starts_with("v1_")).map(str::to_owned)
+            features
+                .iter()
+                .filter_map(|f| f.as_str())
+                .find(|f| f.starts_with("v1_"))
+                .map(str::to_owned)
         })
         .expect("no v1_NN feature enabled on k8s-openapi");
-    Sources { k8s_pb, k8s_openapi, openapi_version }
+    Sources {
+        k8s_pb,
+        k8s_openapi,
+        openapi_version,
+    }
 }
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
@@ -122,7 +150,10 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 /// `src/api/core/v1/mod.rs` -> `api::core::v1`.
 fn module_path(root: &Path, file: &Path) -> Vec<String> {
     let rel = file.strip_prefix(root).expect("file under root");
-    let mut segments: Vec<String> = rel.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+    let mut segments: Vec<String> = rel
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
     let last = segments.pop().expect("file name");
     if last != "mod.rs" && last != "lib.rs" {
         segments.push(last.trim_end_matches(".rs").to_owned());
@@ -188,7 +219,13 @@ fn parse_pb_file(
                 let list_wrapper = docs.contains("+protobuf.nullable=true")
                     && fields.len() == 1
                     && matches!(fields[0].shape, PbShape::Repeated(_));
-                messages.insert(format!("{module_str}::{}", s.ident), PbMessage { list_wrapper, fields });
+                messages.insert(
+                    format!("{module_str}::{}", s.ident),
+                    PbMessage {
+                        list_wrapper,
+                        fields,
+                    },
+                );
             }
             syn::Item::Impl(imp) => {
                 let is_resource = imp
@@ -202,8 +239,14 @@ fn parse_pb_file(
                 for impl_item in &imp.items {
                     if let syn::ImplItem::Const(c) = impl_item {
                         if c.ident == "API_VERSION" {
-                            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &c.expr {
-                                group_versions.entry(s.value()).or_insert_with(|| module_str.clone());
+                            if let syn::Expr::Lit(syn::ExprLit {
+                                lit: syn::Lit::Str(s),
+                                ..
+                            }) = &c.expr
+                            {
+                                group_versions
+                                    .entry(s.value())
+                                    .or_insert_with(|| module_str.clone());
                             }
                         }
                     }
@@ -219,7 +262,12 @@ fn derives_message(attrs: &[syn::Attribute]) -> bool {
         a.path().is_ident("derive") && {
             let mut found = false;
             let _ = a.parse_nested_meta(|meta| {
-                if meta.path.segments.last().is_some_and(|s| s.ident == "Message") {
+                if meta
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Message")
+                {
                     found = true;
                 }
                 Ok(())
@@ -234,7 +282,11 @@ fn doc_text(attrs: &[syn::Attribute]) -> String {
     for a in attrs {
         if let syn::Meta::NameValue(nv) = &a.meta {
             if nv.path.is_ident("doc") {
-                if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
+                if let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = &nv.value
+                {
                     out.push_str(&s.value());
                     out.push('\n');
                 }
@@ -244,14 +296,23 @@ fn doc_text(attrs: &[syn::Attribute]) -> String {
     out
 }
 
-fn parse_pb_field(rust_name: String, attrs: &[syn::Attribute], ty: &syn::Type, module: &[String]) -> Option<PbField> {
+fn parse_pb_field(
+    rust_name: String,
+    attrs: &[syn::Attribute],
+    ty: &syn::Type,
+    module: &[String],
+) -> Option<PbField> {
     let attr = attrs.iter().find(|a| a.path().is_ident("prost"))?;
     let mut kind: Option<String> = None;
     let mut map: Option<String> = None;
     let mut repeated = false;
     let mut tag = None;
     attr.parse_nested_meta(|meta| {
-        let name = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+        let name = meta
+            .path
+            .get_ident()
+            .map(|i| i.to_string())
+            .unwrap_or_default();
         match name.as_str() {
             "tag" => {
                 let lit: syn::LitStr = meta.value()?.parse()?;
@@ -295,20 +356,29 @@ fn parse_pb_field(rust_name: String, attrs: &[syn::Attribute], ty: &syn::Type, m
         let (k, v) = map.split_once(',').expect("map = \"k, v\"");
         PbShape::Map(scalar(k.trim()), scalar(v.trim()))
     } else {
-        let t = scalar(kind.as_deref().unwrap_or_else(|| panic!("field {rust_name} has no type")));
+        let t = scalar(
+            kind.as_deref()
+                .unwrap_or_else(|| panic!("field {rust_name} has no type")),
+        );
         if repeated {
             PbShape::Repeated(t)
         } else {
             PbShape::Single(t)
         }
     };
-    Some(PbField { rust_name, tag, shape })
+    Some(PbField {
+        rust_name,
+        tag,
+        shape,
+    })
 }
 
 /// The message type named by a field's Rust type: the last generic argument through
 /// `Option`, `Vec`, `Box` and `BTreeMap`, resolved against `super::` and `crate::`.
 fn innermost_path(ty: &syn::Type, module: &[String]) -> String {
-    let syn::Type::Path(tp) = ty else { panic!("unexpected field type") };
+    let syn::Type::Path(tp) = ty else {
+        panic!("unexpected field type")
+    };
     let last = tp.path.segments.last().expect("path segment");
     if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
         let inner = args.args.iter().rev().find_map(|a| match a {
@@ -320,7 +390,12 @@ fn innermost_path(ty: &syn::Type, module: &[String]) -> String {
         }
     }
     let mut resolved: Vec<String> = module.to_vec();
-    let segments: Vec<String> = tp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments: Vec<String> = tp
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     let mut rest = segments.as_slice();
     if rest.first().is_some_and(|s| s == "crate") {
         resolved.clear();
@@ -355,7 +430,10 @@ fn parse_openapi_file(root: &Path, file: &Path, out: &mut HashMap<String, OpenAp
     for line in text.lines() {
         if struct_name.is_none() {
             if let Some(rest) = line.strip_prefix("pub struct ") {
-                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
                 in_struct = rest.trim_end().ends_with('{');
                 struct_name = Some(name);
             }
@@ -397,7 +475,10 @@ fn parse_openapi_file(root: &Path, file: &Path, out: &mut HashMap<String, OpenAp
 }
 
 fn normalise(name: &str) -> String {
-    name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// `snake_case` -> `lowerCamel`, for the few messages k8s-openapi does not model
@@ -420,12 +501,15 @@ fn lower_camel(name: &str) -> String {
 
 /// `Message.jsonField` entries: Go pointer fields whose zero value is meaningful.
 fn read_pointer_fields(path: &Path) -> BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     text.lines()
         .map(|l| l.split('#').next().unwrap_or_default().trim())
         .filter(|l| !l.is_empty())
         .map(|l| {
-            let (m, f) = l.split_once('.').unwrap_or_else(|| panic!("pointer_fields.txt: bad line {l}"));
+            let (m, f) = l
+                .split_once('.')
+                .unwrap_or_else(|| panic!("pointer_fields.txt: bad line {l}"));
             (m.to_owned(), f.to_owned())
         })
         .collect()
@@ -474,14 +558,25 @@ fn generate(
         .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     for pair in named.windows(2) {
-        assert!(pair[0].0 != pair[1].0, "k8s-pb messages {} and {} differ only in case", pair[0].2, pair[1].2);
+        assert!(
+            pair[0].0 != pair[1].0,
+            "k8s-pb messages {} and {} differ only in case",
+            pair[0].2,
+            pair[1].2
+        );
     }
-    let index: HashMap<&str, usize> = named.iter().enumerate().map(|(i, n)| (n.2.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = named
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.2.as_str(), i))
+        .collect();
     // Embedded Go structs (`VolumeSource` in `Volume`) have no OpenAPI definition of their
     // own; their JSON names are those of the parent's definition, which inlines them.
     let mut inline_parent: HashMap<&str, &OpenApiType> = HashMap::new();
     for (key, _, _, message) in &named {
-        let Some(parent) = openapi.get(key) else { continue };
+        let Some(parent) = openapi.get(key) else {
+            continue;
+        };
         for f in &message.fields {
             if let PbShape::Single(PbType::Message(child)) = &f.shape {
                 if !parent.fields.contains_key(&normalise(&f.rust_name)) {
@@ -502,7 +597,12 @@ fn generate(
             PbType::Int64 => "Ty::Int64".into(),
             PbType::Double => "Ty::Double".into(),
             PbType::Message(p) => {
-                format!("Ty::Message({})", index.get(p.as_str()).unwrap_or_else(|| panic!("unknown message {p}")))
+                format!(
+                    "Ty::Message({})",
+                    index
+                        .get(p.as_str())
+                        .unwrap_or_else(|| panic!("unknown message {p}"))
+                )
             }
         }
     };
@@ -515,14 +615,21 @@ fn generate(
     for (key, path, _, message) in &named {
         let special = special_of(key, message);
         let short = path.rsplit("::").next().unwrap_or(path);
-        let json_type = openapi.get(key).or_else(|| inline_parent.get(key.as_str()).copied());
-        let _ = writeln!(out, "    Message {{ key: {key:?}, path: {path:?}, special: Special::{special}, fields: &[");
+        let json_type = openapi
+            .get(key)
+            .or_else(|| inline_parent.get(key.as_str()).copied());
+        let _ = writeln!(
+            out,
+            "    Message {{ key: {key:?}, path: {path:?}, special: Special::{special}, fields: &["
+        );
         for f in &message.fields {
             let matched = json_type.and_then(|t| t.fields.get(&normalise(&f.rust_name)));
             // A message field that k8s-openapi's type lacks is a Go embedded struct
             // (`LocalObjectReference` in `SecretKeySelector`, `VolumeSource` in `Volume`):
             // JSON inlines its fields into the parent's.
-            let inline = json_type.is_some() && matched.is_none() && matches!(f.shape, PbShape::Single(PbType::Message(_)));
+            let inline = json_type.is_some()
+                && matched.is_none()
+                && matches!(f.shape, PbShape::Single(PbType::Message(_)));
             let (json, required) = matched.cloned().unwrap_or_else(|| {
                 if json_type.is_some() && !inline && special == "None" {
                     unmatched.push(format!("{path}.{}", f.rust_name));
@@ -547,13 +654,21 @@ fn generate(
         let _ = writeln!(out, "    ] }},");
     }
     let _ = writeln!(out, "];");
-    let unknown: Vec<String> =
-        pointer_fields.difference(&used_pointer_fields).map(|(m, f)| format!("{m}.{f}")).collect();
-    assert!(unknown.is_empty(), "pointer_fields.txt names fields no k8s-pb message has: {unknown:?}");
+    let unknown: Vec<String> = pointer_fields
+        .difference(&used_pointer_fields)
+        .map(|(m, f)| format!("{m}.{f}"))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "pointer_fields.txt names fields no k8s-pb message has: {unknown:?}"
+    );
     // Fields of types k8s-openapi models but under no JSON name it knows: named by
     // camel-casing the Rust name. Listed for whoever updates the two crates.
     let _ = writeln!(out, "// Fields with guessed JSON names: {unmatched:?}");
-    let _ = writeln!(out, "pub(super) static GROUP_VERSIONS: &[(&str, &str)] = &[");
+    let _ = writeln!(
+        out,
+        "pub(super) static GROUP_VERSIONS: &[(&str, &str)] = &["
+    );
     for (api_version, module) in group_versions {
         let _ = writeln!(out, "    ({api_version:?}, {module:?}),");
     }

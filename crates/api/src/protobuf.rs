@@ -39,6 +39,8 @@ pub enum ProtobufError {
     MissingTypeMeta,
     #[error("no protobuf schema for {api_version}, Kind={kind}")]
     UnknownKind { api_version: String, kind: String },
+    #[error("{message} is not an object kind")]
+    NotAnObject { message: &'static str },
     #[error("unsupported protobuf content encoding {0:?}")]
     UnsupportedEncoding(String),
     #[error("unsupported embedded content type {0:?}")]
@@ -76,7 +78,9 @@ pub fn decode_object(api_version: &str, kind: &str, raw: &[u8]) -> Result<Value,
 }
 
 fn decode_envelope(body: &[u8], depth: usize) -> Result<Value, ProtobufError> {
-    let rest = body.strip_prefix(MAGIC.as_slice()).ok_or(ProtobufError::MissingMagic)?;
+    let rest = body
+        .strip_prefix(MAGIC.as_slice())
+        .ok_or(ProtobufError::MissingMagic)?;
     let mut api_version = String::new();
     let mut kind = String::new();
     let mut raw: &[u8] = &[];
@@ -89,7 +93,9 @@ fn decode_envelope(body: &[u8], depth: usize) -> Result<Value, ProtobufError> {
                 let mut type_meta = Reader::new(reader.bytes()?);
                 while let Some((tag, wire)) = type_meta.key()? {
                     match (tag, wire) {
-                        (1, WIRE_LEN) => api_version = utf8(type_meta.bytes()?, "typeMeta.apiVersion")?,
+                        (1, WIRE_LEN) => {
+                            api_version = utf8(type_meta.bytes()?, "typeMeta.apiVersion")?
+                        }
                         (2, WIRE_LEN) => kind = utf8(type_meta.bytes()?, "typeMeta.kind")?,
                         _ => type_meta.skip(wire)?,
                     }
@@ -107,7 +113,10 @@ fn decode_envelope(body: &[u8], depth: usize) -> Result<Value, ProtobufError> {
     if !content_type.is_empty() && !is_protobuf(&content_type) {
         let media_type = content_type.split(';').next().unwrap_or_default().trim();
         if media_type.eq_ignore_ascii_case("application/json") {
-            return serde_json::from_slice(raw).map_err(|source| ProtobufError::EmbeddedJson { field: "raw", source });
+            return serde_json::from_slice(raw).map_err(|source| ProtobufError::EmbeddedJson {
+                field: "raw",
+                source,
+            });
         }
         return Err(ProtobufError::UnsupportedContentType(content_type));
     }
@@ -117,7 +126,12 @@ fn decode_envelope(body: &[u8], depth: usize) -> Result<Value, ProtobufError> {
     decode_typed(&api_version, &kind, raw, depth)
 }
 
-fn decode_typed(api_version: &str, kind: &str, raw: &[u8], depth: usize) -> Result<Value, ProtobufError> {
+fn decode_typed(
+    api_version: &str,
+    kind: &str,
+    raw: &[u8],
+    depth: usize,
+) -> Result<Value, ProtobufError> {
     let index = find_message(api_version, kind).ok_or_else(|| ProtobufError::UnknownKind {
         api_version: api_version.to_owned(),
         kind: kind.to_owned(),
@@ -127,7 +141,11 @@ fn decode_typed(api_version: &str, kind: &str, raw: &[u8], depth: usize) -> Resu
     object.insert("kind".into(), Value::String(kind.to_owned()));
     match decode_message(index, raw, depth)? {
         Value::Object(fields) => object.extend(fields),
-        _ => return Err(ProtobufError::UnknownKind { api_version: api_version.to_owned(), kind: kind.to_owned() }),
+        _ => {
+            return Err(ProtobufError::NotAnObject {
+                message: MESSAGES[index].path,
+            })
+        }
     }
     Ok(Value::Object(object))
 }
@@ -135,9 +153,18 @@ fn decode_typed(api_version: &str, kind: &str, raw: &[u8], depth: usize) -> Resu
 /// The kind's message in its group version; failing that, the `meta.k8s.io/v1` option
 /// kinds (`DeleteOptions`, ...) which Kubernetes registers in every group version.
 fn find_message(api_version: &str, kind: &str) -> Option<usize> {
-    const SHARED_KINDS: &[&str] =
-        &["DeleteOptions", "ListOptions", "GetOptions", "CreateOptions", "UpdateOptions", "PatchOptions", "Status", "WatchEvent"];
-    let in_module = descriptor::module_of(api_version).and_then(|m| descriptor::message_index(m, kind));
+    const SHARED_KINDS: &[&str] = &[
+        "DeleteOptions",
+        "ListOptions",
+        "GetOptions",
+        "CreateOptions",
+        "UpdateOptions",
+        "PatchOptions",
+        "Status",
+        "WatchEvent",
+    ];
+    let in_module =
+        descriptor::module_of(api_version).and_then(|m| descriptor::message_index(m, kind));
     in_module.or_else(|| {
         SHARED_KINDS
             .contains(&kind)
@@ -178,7 +205,8 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         let key = self.varint()?;
-        let tag = u32::try_from(key >> 3).map_err(|_| ProtobufError::Malformed("field number out of range"))?;
+        let tag = u32::try_from(key >> 3)
+            .map_err(|_| ProtobufError::Malformed("field number out of range"))?;
         if tag == 0 {
             return Err(ProtobufError::Malformed("field number 0"));
         }
@@ -187,7 +215,9 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], ProtobufError> {
         if n > self.buf.len() {
-            return Err(ProtobufError::Malformed("field runs past the end of its message"));
+            return Err(ProtobufError::Malformed(
+                "field runs past the end of its message",
+            ));
         }
         let (head, tail) = self.buf.split_at(n);
         self.buf = tail;
@@ -195,13 +225,17 @@ impl<'a> Reader<'a> {
     }
 
     fn bytes(&mut self) -> Result<&'a [u8], ProtobufError> {
-        let len = usize::try_from(self.varint()?).map_err(|_| ProtobufError::Malformed("length out of range"))?;
+        let len = usize::try_from(self.varint()?)
+            .map_err(|_| ProtobufError::Malformed("length out of range"))?;
         self.take(len)
     }
 
     fn fixed64(&mut self) -> Result<u64, ProtobufError> {
         let b = self.take(8)?;
-        Ok(u64::from_le_bytes(b.try_into().map_err(|_| ProtobufError::Malformed("short fixed64"))?))
+        Ok(u64::from_le_bytes(
+            b.try_into()
+                .map_err(|_| ProtobufError::Malformed("short fixed64"))?,
+        ))
     }
 
     fn skip(&mut self, wire: u8) -> Result<(), ProtobufError> {
@@ -253,11 +287,19 @@ fn decode_message(index: usize, bytes: &[u8], depth: usize) -> Result<Value, Pro
                 if !matches!(slots[pos], Slot::Repeated(_)) {
                     slots[pos] = Slot::Repeated(Vec::new());
                 }
-                let Slot::Repeated(items) = &mut slots[pos] else { unreachable!("set above") };
+                let Slot::Repeated(items) = &mut slots[pos] else {
+                    unreachable!("set above")
+                };
                 if wire == WIRE_LEN && packable(ty) {
                     let mut packed = Reader::new(reader.bytes()?);
                     while !packed.buf.is_empty() {
-                        items.push(read_value(ty, packed_wire(ty), &mut packed, field.json, depth)?);
+                        items.push(read_value(
+                            ty,
+                            packed_wire(ty),
+                            &mut packed,
+                            field.json,
+                            depth,
+                        )?);
                     }
                 } else {
                     items.push(read_value(ty, wire, &mut reader, field.json, depth)?);
@@ -265,13 +307,18 @@ fn decode_message(index: usize, bytes: &[u8], depth: usize) -> Result<Value, Pro
             }
             Shape::Map(key_ty, value_ty) => {
                 if wire != WIRE_LEN {
-                    return Err(ProtobufError::Malformed("map entry is not length-delimited"));
+                    return Err(ProtobufError::Malformed(
+                        "map entry is not length-delimited",
+                    ));
                 }
-                let (key, value) = read_map_entry(key_ty, value_ty, reader.bytes()?, field.json, depth)?;
+                let (key, value) =
+                    read_map_entry(key_ty, value_ty, reader.bytes()?, field.json, depth)?;
                 if !matches!(slots[pos], Slot::Map(_)) {
                     slots[pos] = Slot::Map(Default::default());
                 }
-                let Slot::Map(entries) = &mut slots[pos] else { unreachable!("set above") };
+                let Slot::Map(entries) = &mut slots[pos] else {
+                    unreachable!("set above")
+                };
                 entries.insert(key, value);
             }
         }
@@ -286,14 +333,18 @@ fn decode_message(index: usize, bytes: &[u8], depth: usize) -> Result<Value, Pro
     let mut object = Map::new();
     for (field, slot) in message.fields.iter().zip(slots) {
         let value = match slot {
-            Slot::Single(value) if is_zero(&value) && !field.required && !field.keep_zero => continue,
+            Slot::Single(value) if is_zero(&value) && !field.required && !field.keep_zero => {
+                continue
+            }
             Slot::Single(Value::Object(fields)) if field.inline => {
                 object.extend(fields);
                 continue;
             }
             Slot::Single(value) => value,
             Slot::Repeated(items) if !items.is_empty() => Value::Array(items),
-            Slot::Map(entries) if !entries.is_empty() => Value::Object(entries.into_iter().collect()),
+            Slot::Map(entries) if !entries.is_empty() => {
+                Value::Object(entries.into_iter().collect())
+            }
             // Go writes a nil slice or map without `omitempty` as null.
             Slot::Repeated(_) | Slot::Map(_) => {
                 if !field.required {
@@ -337,18 +388,28 @@ fn is_zero(value: &Value) -> bool {
     }
 }
 
-fn read_value(ty: Ty, wire: u8, reader: &mut Reader<'_>, field: &'static str, depth: usize) -> Result<Value, ProtobufError> {
+fn read_value(
+    ty: Ty,
+    wire: u8,
+    reader: &mut Reader<'_>,
+    field: &'static str,
+    depth: usize,
+) -> Result<Value, ProtobufError> {
     let expected = match ty {
         Ty::Bool | Ty::Int32 | Ty::Int64 => WIRE_VARINT,
         Ty::Double => WIRE_FIXED64,
         Ty::String | Ty::Bytes | Ty::Message(_) => WIRE_LEN,
     };
     if wire != expected {
-        return Err(ProtobufError::Malformed("wire type does not match the field's type"));
+        return Err(ProtobufError::Malformed(
+            "wire type does not match the field's type",
+        ));
     }
     Ok(match ty {
         Ty::String => Value::String(utf8(reader.bytes()?, field)?),
-        Ty::Bytes => Value::String(base64::engine::general_purpose::STANDARD.encode(reader.bytes()?)),
+        Ty::Bytes => {
+            Value::String(base64::engine::general_purpose::STANDARD.encode(reader.bytes()?))
+        }
         Ty::Bool => Value::Bool(reader.varint()? != 0),
         // Truncation is the protobuf rule for int32: negatives arrive sign-extended to 64 bits.
         Ty::Int32 => Value::from(reader.varint()? as i64 as i32),
@@ -363,7 +424,9 @@ fn float(value: f64, field: &'static str) -> Result<Value, ProtobufError> {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         return Ok(Value::from(value as i64));
     }
-    Number::from_f64(value).map(Value::Number).ok_or(ProtobufError::NonFiniteNumber { field })
+    Number::from_f64(value)
+        .map(Value::Number)
+        .ok_or(ProtobufError::NonFiniteNumber { field })
 }
 
 fn read_map_entry(
@@ -391,7 +454,13 @@ fn read_map_entry(
     let value = match value {
         Some(v) => v,
         // An absent value is the type's zero value, e.g. an empty Secret data entry.
-        None => read_value(value_ty, wire_of_zero(value_ty), &mut Reader::new(&[0]), field, depth)?,
+        None => read_value(
+            value_ty,
+            wire_of_zero(value_ty),
+            &mut Reader::new(&[0]),
+            field,
+            depth,
+        )?,
     };
     Ok((key, value))
 }
@@ -403,7 +472,12 @@ fn wire_of_zero(ty: Ty) -> u8 {
     }
 }
 
-fn decode_special(special: Special, fields: &[Field], bytes: &[u8], depth: usize) -> Result<Value, ProtobufError> {
+fn decode_special(
+    special: Special,
+    fields: &[Field],
+    bytes: &[u8],
+    depth: usize,
+) -> Result<Value, ProtobufError> {
     let mut reader = Reader::new(bytes);
     let mut varints: [Option<u64>; 4] = [None; 4];
     let mut payloads: [Option<&[u8]>; 4] = [None; 4];
@@ -415,7 +489,12 @@ fn decode_special(special: Special, fields: &[Field], bytes: &[u8], depth: usize
             WIRE_LEN if slot < 4 => {
                 let payload = reader.bytes()?;
                 // The second field of the schema-or-array types is the repeated one.
-                if slot == 2 && matches!(special, Special::SchemaOrArray | Special::SchemaOrStringArray) {
+                if slot == 2
+                    && matches!(
+                        special,
+                        Special::SchemaOrArray | Special::SchemaOrStringArray
+                    )
+                {
                     repeated.push(payload);
                 } else {
                     payloads[slot] = Some(payload);
@@ -425,10 +504,13 @@ fn decode_special(special: Special, fields: &[Field], bytes: &[u8], depth: usize
         }
     }
     let message_of = |tag: u32| -> Option<usize> {
-        fields.iter().find(|f| f.tag == tag).and_then(|f| match f.shape {
-            Shape::Single(Ty::Message(i)) | Shape::Repeated(Ty::Message(i)) => Some(i),
-            _ => None,
-        })
+        fields
+            .iter()
+            .find(|f| f.tag == tag)
+            .and_then(|f| match f.shape {
+                Shape::Single(Ty::Message(i)) | Shape::Repeated(Ty::Message(i)) => Some(i),
+                _ => None,
+            })
     };
     Ok(match special {
         Special::Time | Special::MicroTime => {
@@ -455,10 +537,17 @@ fn decode_special(special: Special, fields: &[Field], bytes: &[u8], depth: usize
         }
         Special::RawJson => embedded_json(payloads[1].unwrap_or_default(), depth)?,
         Special::SchemaOrArray => match (repeated.is_empty(), payloads[1], message_of(2)) {
-            (false, _, Some(schema)) => {
-                Value::Array(repeated.iter().map(|b| decode_message(schema, b, depth + 1)).collect::<Result<_, _>>()?)
-            }
-            (_, Some(b), _) => decode_message(message_of(1).ok_or(ProtobufError::Malformed("schema type"))?, b, depth + 1)?,
+            (false, _, Some(schema)) => Value::Array(
+                repeated
+                    .iter()
+                    .map(|b| decode_message(schema, b, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            (_, Some(b), _) => decode_message(
+                message_of(1).ok_or(ProtobufError::Malformed("schema type"))?,
+                b,
+                depth + 1,
+            )?,
             _ => Value::Null,
         },
         Special::SchemaOrBool => match (payloads[2], message_of(2)) {
@@ -467,7 +556,12 @@ fn decode_special(special: Special, fields: &[Field], bytes: &[u8], depth: usize
         },
         Special::SchemaOrStringArray => {
             if !repeated.is_empty() {
-                Value::Array(repeated.iter().map(|b| utf8(b, "property").map(Value::String)).collect::<Result<_, _>>()?)
+                Value::Array(
+                    repeated
+                        .iter()
+                        .map(|b| utf8(b, "property").map(Value::String))
+                        .collect::<Result<_, _>>()?,
+                )
             } else if let (Some(b), Some(schema)) = (payloads[1], message_of(1)) {
                 decode_message(schema, b, depth + 1)?
             } else {
@@ -487,15 +581,27 @@ fn embedded_json(raw: &[u8], depth: usize) -> Result<Value, ProtobufError> {
     if raw.starts_with(MAGIC) {
         return decode_envelope(raw, depth + 1);
     }
-    serde_json::from_slice(raw).map_err(|source| ProtobufError::EmbeddedJson { field: "raw", source })
+    serde_json::from_slice(raw).map_err(|source| ProtobufError::EmbeddedJson {
+        field: "raw",
+        source,
+    })
 }
 
 /// Kubernetes' `Time` keeps whole seconds (`2006-01-02T15:04:05Z`); `MicroTime` keeps
 /// microseconds, always six digits, truncated.
 fn format_time(seconds: i64, nanos: i32, micro: bool) -> Result<String, ProtobufError> {
-    let nanos = if micro { u32::try_from(nanos).unwrap_or(0) / 1000 * 1000 } else { 0 };
-    let time = chrono::DateTime::from_timestamp(seconds, nanos).ok_or(ProtobufError::Malformed("time out of range"))?;
-    let format = if micro { "%Y-%m-%dT%H:%M:%S%.6fZ" } else { "%Y-%m-%dT%H:%M:%SZ" };
+    let nanos = if micro {
+        u32::try_from(nanos).unwrap_or(0) / 1000 * 1000
+    } else {
+        0
+    };
+    let time = chrono::DateTime::from_timestamp(seconds, nanos)
+        .ok_or(ProtobufError::Malformed("time out of range"))?;
+    let format = if micro {
+        "%Y-%m-%dT%H:%M:%S%.6fZ"
+    } else {
+        "%Y-%m-%dT%H:%M:%SZ"
+    };
     Ok(time.format(format).to_string())
 }
 
