@@ -806,3 +806,55 @@ fn descriptor_table_matches_the_decoder_assumptions() {
     assert_eq!(special_count(Special::IntOrString), 1);
     assert!(special_count(Special::ListWrapper) >= 4);
 }
+
+#[test]
+fn helm_release_secrets() {
+    // Captured from helm 4.1 (`helm install demo ./chart`): the release record is created,
+    // then replaced once deployed, both as protobuf Secrets.
+    for (name, status, time_label) in [
+        ("helm_release_create.pb", "pending-install", "createdAt"),
+        ("helm_release_update.pb", "deployed", "modifiedAt"),
+    ] {
+        let got = fixture(name);
+        assert_eq!(got["type"], json!("helm.sh/release.v1"), "{name}");
+        assert_eq!(
+            got["metadata"],
+            json!({"name": "sh.helm.release.v1.demo.v1", "creationTimestamp": null,
+                   "labels": {time_label: "1795328621", "name": "demo", "owner": "helm",
+                              "status": status, "version": "1"}}),
+            "{name}"
+        );
+        let data = got["data"].as_object().unwrap();
+        assert_eq!(data.keys().collect::<Vec<_>>(), ["release"]);
+        let release = base64::engine::general_purpose::STANDARD
+            .decode(data["release"].as_str().unwrap())
+            .unwrap();
+        // Helm stores base64(gzip(JSON)); gzip's magic in base64 is "H4sI".
+        assert!(release.starts_with(b"H4sI"), "{name}");
+    }
+}
+
+#[test]
+fn decoded_fixtures_deserialize_into_k8s_openapi_types() {
+    use k8s_openapi::api as k;
+    fn check<T: serde::de::DeserializeOwned>(name: &str) {
+        if let Err(e) = serde_json::from_value::<T>(fixture(name)) {
+            panic!("{name}: {e}");
+        }
+    }
+    check::<k::core::v1::ConfigMap>("configmap.pb");
+    check::<k::core::v1::Secret>("secret.pb");
+    check::<k::core::v1::Secret>("helm_release_create.pb");
+    check::<k::core::v1::Namespace>("namespace.pb");
+    check::<k::core::v1::Service>("service.pb");
+    check::<k::apps::v1::Deployment>("deployment_default.pb");
+    check::<k::apps::v1::Deployment>("deployment_replicas0.pb");
+    check::<k::authorization::v1::SelfSubjectAccessReview>("ssar.pb");
+    // Not TokenRequest: its status.expirationTimestamp is a required Time, which Go (and so
+    // this decoder, and kubectl's own JSON) writes as null when zero, and k8s-openapi refuses.
+    check::<k::rbac::v1::ClusterRole>("clusterrole.pb");
+    check::<k::policy::v1::PodDisruptionBudget>("pdb.pb");
+    check::<k::scheduling::v1::PriorityClass>("priorityclass.pb");
+    check::<k::batch::v1::Job>("job.pb");
+    check::<k::batch::v1::CronJob>("cronjob.pb");
+}
