@@ -24,6 +24,10 @@ pub const MAGIC: &[u8; 4] = b"k8s\0";
 /// The media type of Kubernetes protobuf.
 pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
 
+/// Go's zero `time.Time` (January 1, year 1, UTC) in Unix seconds; Go's own encoder sends
+/// it as an empty message, other encoders may spell it out.
+const GO_ZERO_TIME_SECONDS: i64 = -62_135_596_800;
+
 /// Nesting beyond this is refused rather than risking the stack (JSONSchemaProps recurses).
 const MAX_DEPTH: usize = 128;
 
@@ -514,12 +518,12 @@ fn decode_special(
     };
     Ok(match special {
         Special::Time | Special::MicroTime => {
-            if bytes.is_empty() {
+            let seconds = varints[1].unwrap_or(0) as i64;
+            let nanos = varints[2].unwrap_or(0) as i64 as i32;
+            if bytes.is_empty() || (seconds == GO_ZERO_TIME_SECONDS && nanos == 0) {
                 // The zero time, which Go writes as null.
                 Value::Null
             } else {
-                let seconds = varints[1].unwrap_or(0) as i64;
-                let nanos = varints[2].unwrap_or(0) as i64 as i32;
                 Value::String(format_time(seconds, nanos, special == Special::MicroTime)?)
             }
         }

@@ -506,6 +506,22 @@ fn lease_micro_time_keeps_microseconds() {
 }
 
 #[test]
+fn zero_times_are_null() {
+    let go_zero = Pb::new().int(1, GO_ZERO_TIME_SECONDS).int(2, 0);
+    let meta = Pb::new().str(1, "cm").msg(8, go_zero);
+    assert_eq!(
+        decode_protobuf(&envelope("v1", "ConfigMap", Pb::new().msg(1, meta))).unwrap(),
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "creationTimestamp": null}})
+    );
+    let before_epoch = Pb::new().str(1, "cm").msg(8, time(-1, 0));
+    assert_eq!(
+        decode_protobuf(&envelope("v1", "ConfigMap", Pb::new().msg(1, before_epoch))).unwrap()
+            ["metadata"]["creationTimestamp"],
+        json!("1969-12-31T23:59:59Z")
+    );
+}
+
+#[test]
 fn raw_extension_holds_embedded_json_or_protobuf() {
     let revision = Pb::new()
         .msg(1, go_meta("web-7d9", "shop"))
