@@ -337,9 +337,7 @@ fn decode_message(index: usize, bytes: &[u8], depth: usize) -> Result<Value, Pro
     let mut object = Map::new();
     for (field, slot) in message.fields.iter().zip(slots) {
         let value = match slot {
-            Slot::Single(value) if is_zero(&value) && !field.required && !field.keep_zero => {
-                continue
-            }
+            Slot::Single(value) if omit_zero(field, &value) => continue,
             Slot::Single(Value::Object(fields)) if field.inline => {
                 object.extend(fields);
                 continue;
@@ -381,8 +379,15 @@ fn packed_wire(ty: Ty) -> u8 {
     }
 }
 
-/// Zero values of scalars, which Go's `omitempty` drops. Messages are never zero here:
+/// Whether Go's JSON would leave out this present scalar: `omitempty` drops zero values,
+/// but not of required fields nor of pointers (`keep_zero`). Message-typed fields always
+/// stay, even when their JSON is `0` or `false` (an IntOrString, a JSONSchemaPropsOrBool):
 /// Go does not omit structs, and pointers to them are absent from the wire when nil.
+fn omit_zero(field: &Field, value: &Value) -> bool {
+    let scalar = matches!(field.shape, Shape::Single(ty) if !matches!(ty, Ty::Message(_)));
+    scalar && !field.required && !field.keep_zero && is_zero(value)
+}
+
 fn is_zero(value: &Value) -> bool {
     match value {
         Value::String(s) => s.is_empty(),

@@ -431,7 +431,7 @@ fn deployment_rolling_update_int_or_string_and_quantities() {
     let strategy = Pb::new().str(1, "RollingUpdate").msg(
         2,
         Pb::new()
-            .msg(1, int_or_string_int(1))
+            .msg(1, int_or_string_int(0))
             .msg(2, int_or_string_str("25%")),
     );
     let spec = Pb::new()
@@ -454,7 +454,7 @@ fn deployment_rolling_update_int_or_string_and_quantities() {
                                                               "resources": {"limits": {"cpu": "1"},
                                                                             "requests": {"memory": "64Mi"}}}]}},
                         "strategy": {"type": "RollingUpdate",
-                                     "rollingUpdate": {"maxUnavailable": 1, "maxSurge": "25%"}},
+                                     "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
                         "revisionHistoryLimit": 0,
                         "progressDeadlineSeconds": 600}})
     );
@@ -565,6 +565,7 @@ fn crd_schema_special_types() {
         .str(5, "object")
         .entry_msg(29, "size", string_prop)
         .msg(30, Pb::new().bool(1, true))
+        .msg(33, Pb::new().bool(1, false))
         .msg(24, Pb::new().msg(1, Pb::new().str(5, "integer")))
         .msg(8, Pb::new().bytes(1, br#"{"size":"1"}"#))
         .entry_msg(32, "size", Pb::new().str(2, "replicas"))
@@ -604,6 +605,7 @@ fn crd_schema_special_types() {
                "items": {"type": "integer"},
                "properties": {"size": {"type": "string", "maximum": 0, "minimum": 1.5, "minLength": 0}},
                "additionalProperties": true,
+               "additionalItems": false,
                "dependencies": {"size": ["replicas"]},
                "x-kubernetes-preserve-unknown-fields": true})
     );
