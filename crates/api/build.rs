@@ -663,7 +663,10 @@ fn generate(
         "pointer_fields.txt names fields no k8s-pb message has: {unknown:?}"
     );
     // Fields of types k8s-openapi models but under no JSON name it knows: named by
-    // camel-casing the Rust name. Listed for whoever updates the two crates.
+    // camel-casing the Rust name. Only a version skew between the two crates causes these.
+    if !unmatched.is_empty() {
+        println!("cargo::warning=protobuf: JSON names guessed for {unmatched:?}; are k8s-pb and k8s-openapi the same Kubernetes version?");
+    }
     let _ = writeln!(out, "// Fields with guessed JSON names: {unmatched:?}");
     let _ = writeln!(
         out,
