@@ -339,10 +339,16 @@ macro_rules! typed_kinds {
             })
         }
 
-        fn schema(group: &str, version: &str, kind: &str) -> Value {
+        /// The kind's JSON schema. Generating one is costly (milliseconds for a Pod), so
+        /// each kind's is built on first use and kept: it is a constant of the type.
+        fn schema(group: &str, version: &str, kind: &str) -> &'static Value {
+            static NONE: Value = Value::Null;
             match (group, version, kind) {
-                $(($group, $version, $kind) => schema_of::<$ty>(),)*
-                _ => Value::Null,
+                $(($group, $version, $kind) => {
+                    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+                    SCHEMA.get_or_init(schema_of::<$ty>)
+                })*
+                _ => &NONE,
             }
         }
 
@@ -449,7 +455,7 @@ pub fn decode_kind(
         merge_string_data(&mut object);
     }
     let root = schema(group, version, kind);
-    if let Err(e) = canonical_quantities(&root, &root, &mut object) {
+    if let Err(e) = canonical_quantities(root, root, &mut object) {
         return Err(DecodeError::Type {
             kind: kind.to_string(),
             version: version.to_string(),
@@ -677,7 +683,7 @@ fn type_error_message(
         return inner;
     };
     let root = schema(group, version, kind);
-    let mut cur = &root;
+    let mut cur = root;
     let mut struct_name = kind.to_string();
     let mut parent = String::new();
     let mut fields: Vec<String> = Vec::new();
