@@ -700,3 +700,29 @@ async fn acknowledged_writes_survive_sigkill() {
     }
     assert!(total >= 1560);
 }
+
+#[tokio::test]
+async fn compaction_during_a_disk_replay_ends_the_watch_with_compacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = EmbeddedStore::open(
+        dir.path(),
+        EmbeddedOptions {
+            event_window: 2,
+            ..opts()
+        },
+    )
+    .await
+    .unwrap();
+    let start = s.current_revision().await.unwrap();
+    for i in 0..10 {
+        s.create(&format!("/r/{i}"), val("x"), None).await.unwrap();
+    }
+    // The replay reads the disk lazily, so compaction can overtake it.
+    let mut w = s.watch("/r/", start).await.unwrap();
+    s.compact(start + 5).await.unwrap();
+    assert!(matches!(
+        next(&mut w).await,
+        Err(Error::Compacted { requested, compacted }) if requested == start && compacted == start + 5
+    ));
+    assert!(w.next().await.is_none());
+}
