@@ -690,7 +690,7 @@ fn type_error_message(
     let mut value = Some(input);
     for seg in path.iter() {
         use serde_path_to_error::Segment;
-        let (resolved, _) = resolve(&root, cur);
+        let (resolved, _) = resolve(root, cur);
         match seg {
             Segment::Map { key } => {
                 value = value.and_then(|v| v.get(key));
@@ -713,7 +713,7 @@ fn type_error_message(
             }
             _ => return inner,
         }
-        if let (_, Some(name)) = resolve(&root, cur) {
+        if let (_, Some(name)) = resolve(root, cur) {
             struct_name = name.rsplit('.').next().unwrap_or(name).to_string();
         }
     }

@@ -24,11 +24,20 @@ fn is(info: &ResourceInfo, group: &str, plural: &str) -> bool {
 }
 
 fn namespaces_subject() -> Subject {
-    Subject { group_resource: "namespaces".into(), group: String::new(), resource: "namespaces".into() }
+    Subject {
+        group_resource: "namespaces".into(),
+        group: String::new(),
+        resource: "namespaces".into(),
+    }
 }
 
 /// Refuses objects in missing or terminating namespaces.
-async fn check_namespace(state: &AppState, info: &ResourceInfo, ns: &str, name: &str) -> Result<(), ApiError> {
+async fn check_namespace(
+    state: &AppState,
+    info: &ResourceInfo,
+    ns: &str,
+    name: &str,
+) -> Result<(), ApiError> {
     let ns_info = state
         .registry
         .lookup("", "v1", "namespaces")
@@ -43,14 +52,21 @@ async fn check_namespace(state: &AppState, info: &ResourceInfo, ns: &str, name: 
         return Err(ApiError::forbidden(
             &ops::subject(info),
             name,
-            &format!("unable to create new content in namespace {ns} because it is being terminated"),
+            &format!(
+                "unable to create new content in namespace {ns} because it is being terminated"
+            ),
         ));
     }
     Ok(())
 }
 
 /// Mutating and validating admission on create.
-pub async fn admit_create(state: &AppState, info: &ResourceInfo, ns: Option<&str>, obj: &mut Value) -> Result<(), ApiError> {
+pub async fn admit_create(
+    state: &AppState,
+    info: &ResourceInfo,
+    ns: Option<&str>,
+    obj: &mut Value,
+) -> Result<(), ApiError> {
     let name = name_of(obj).to_string();
     if let (true, Some(ns)) = (info.namespaced, ns) {
         check_namespace(state, info, ns, &name).await?;
@@ -75,7 +91,11 @@ pub async fn admit_update(
 /// Admission on delete: the system namespaces are immortal.
 pub fn admit_delete(info: &ResourceInfo, name: &str) -> Result<(), ApiError> {
     if is(info, "", "namespaces") && IMMORTAL_NAMESPACES.contains(&name) {
-        return Err(ApiError::forbidden(&ops::subject(info), name, "this namespace may not be deleted"));
+        return Err(ApiError::forbidden(
+            &ops::subject(info),
+            name,
+            "this namespace may not be deleted",
+        ));
     }
     Ok(())
 }
@@ -100,7 +120,11 @@ async fn admit_pod(state: &AppState, info: &ResourceInfo, pod: &mut Value) -> Re
         .get("serviceAccountName")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
-        .or_else(|| spec.get("serviceAccount").and_then(Value::as_str).filter(|s| !s.is_empty()))
+        .or_else(|| {
+            spec.get("serviceAccount")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        })
         .unwrap_or("default")
         .to_string();
     spec.insert("serviceAccountName".into(), json!(sa));
@@ -108,12 +132,16 @@ async fn admit_pod(state: &AppState, info: &ResourceInfo, pod: &mut Value) -> Re
     // DefaultTolerationSeconds: tolerate a not-ready or unreachable node for 300 s.
     let tolerations = spec.entry("tolerations").or_insert_with(|| json!([]));
     if let Some(list) = tolerations.as_array_mut() {
-        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+        for key in [
+            "node.kubernetes.io/not-ready",
+            "node.kubernetes.io/unreachable",
+        ] {
             let present = list.iter().any(|t| {
                 let k = t.get("key").and_then(Value::as_str);
                 let op = t.get("operator").and_then(Value::as_str).unwrap_or("Equal");
                 let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
-                (k == Some(key) || (k.is_none() && op == "Exists")) && (effect.is_empty() || effect == "NoExecute")
+                (k == Some(key) || (k.is_none() && op == "Exists"))
+                    && (effect.is_empty() || effect == "NoExecute")
             });
             if !present {
                 list.push(json!({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}));
@@ -121,14 +149,21 @@ async fn admit_pod(state: &AppState, info: &ResourceInfo, pod: &mut Value) -> Re
         }
     }
     // Priority: resolved from the PriorityClass.
-    let class = spec.get("priorityClassName").and_then(Value::as_str).unwrap_or("").to_string();
+    let class = spec
+        .get("priorityClassName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if class.is_empty() {
         spec.entry("priority").or_insert(json!(0));
     } else {
         let (value, policy) = match builtin_priority(&class) {
             Some(v) => (v, "PreemptLowerPriority".to_string()),
             None => {
-                let pc_info = state.registry.lookup("scheduling.k8s.io", "v1", "priorityclasses").cloned();
+                let pc_info = state
+                    .registry
+                    .lookup("scheduling.k8s.io", "v1", "priorityclasses")
+                    .cloned();
                 let pc = match pc_info {
                     Some(i) => ops::get(state, &i, None, &class).await?,
                     None => None,
@@ -142,7 +177,10 @@ async fn admit_pod(state: &AppState, info: &ResourceInfo, pod: &mut Value) -> Re
                 };
                 (
                     pc.get("value").and_then(Value::as_i64).unwrap_or(0),
-                    pc.get("preemptionPolicy").and_then(Value::as_str).unwrap_or("PreemptLowerPriority").to_string(),
+                    pc.get("preemptionPolicy")
+                        .and_then(Value::as_str)
+                        .unwrap_or("PreemptLowerPriority")
+                        .to_string(),
                 )
             }
         };
@@ -184,7 +222,11 @@ pub struct Allocation {
 impl Allocation {
     /// The write failed: give back what it took.
     pub fn release(self, state: &AppState) {
-        let mut s = state.allocators.inner.lock().expect("allocator lock poisoned");
+        let mut s = state
+            .allocators
+            .inner
+            .lock()
+            .expect("allocator lock poisoned");
         for ip in self.ips {
             s.ips.remove(&ip);
         }
@@ -195,7 +237,11 @@ impl Allocation {
 
     /// The write is stored: free what it gave up.
     pub fn commit_with(self, state: &AppState) {
-        let mut s = state.allocators.inner.lock().expect("allocator lock poisoned");
+        let mut s = state
+            .allocators
+            .inner
+            .lock()
+            .expect("allocator lock poisoned");
         for ip in self.free_ips {
             s.ips.remove(&ip);
         }
@@ -207,7 +253,11 @@ impl Allocation {
 
 impl Allocators {
     pub fn new(cidr: Ipv4Cidr, port_range: (u16, u16)) -> Self {
-        Allocators { cidr, port_range, inner: Mutex::new(AllocState::default()) }
+        Allocators {
+            cidr,
+            port_range,
+            inner: Mutex::new(AllocState::default()),
+        }
     }
 
     /// The first address of the range, reserved for the `kubernetes` Service.
@@ -229,14 +279,19 @@ impl Allocators {
     fn take_ip(&self, requested: Option<Ipv4Addr>) -> Result<Ipv4Addr, String> {
         let mut s = self.inner.lock().expect("allocator lock poisoned");
         if let Some(ip) = requested {
-            if !self.cidr.contains(ip) || ip == self.cidr.network || ip == self.cidr.nth(self.cidr.size() - 1) {
+            if !self.cidr.contains(ip)
+                || ip == self.cidr.network
+                || ip == self.cidr.nth(self.cidr.size() - 1)
+            {
                 return Err(format!(
                     "failed to allocate IP {ip}: provided IP is not in the valid range. The range of valid IPs is {}",
                     self.cidr
                 ));
             }
             if !s.ips.insert(ip) {
-                return Err(format!("failed to allocate IP {ip}: provided IP is already allocated"));
+                return Err(format!(
+                    "failed to allocate IP {ip}: provided IP is already allocated"
+                ));
             }
             return Ok(ip);
         }
@@ -296,7 +351,11 @@ fn service_ips(svc: &Value) -> Vec<Ipv4Addr> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(|v| v.as_str()?.parse().ok()).collect())
         .unwrap_or_default();
-    if let Some(ip) = svc.pointer("/spec/clusterIP").and_then(Value::as_str).and_then(|s| s.parse().ok()) {
+    if let Some(ip) = svc
+        .pointer("/spec/clusterIP")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
+    {
         if !out.contains(&ip) {
             out.push(ip);
         }
@@ -316,7 +375,9 @@ fn node_ports(svc: &Value) -> Vec<u16> {
 }
 
 fn svc_type(svc: &Value) -> &str {
-    svc.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP")
+    svc.pointer("/spec/type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP")
 }
 
 fn needs_node_ports(svc: &Value) -> bool {
@@ -328,7 +389,12 @@ fn field_invalid(field: &str, value: Value, detail: String) -> FieldError {
 }
 
 /// Allocates a Service's ClusterIP and NodePorts (create, or update from `old`).
-pub fn allocate(state: &AppState, info: &ResourceInfo, old: Option<&Value>, svc: &mut Value) -> Result<Allocation, ApiError> {
+pub fn allocate(
+    state: &AppState,
+    info: &ResourceInfo,
+    old: Option<&Value>,
+    svc: &mut Value,
+) -> Result<Allocation, ApiError> {
     let mut alloc = Allocation::default();
     if !is(info, "", "services") {
         return Ok(alloc);
@@ -342,13 +408,25 @@ pub fn allocate(state: &AppState, info: &ResourceInfo, old: Option<&Value>, svc:
     }
 }
 
-fn allocate_service(state: &AppState, old: Option<&Value>, svc: &mut Value, alloc: &mut Allocation) -> Result<(), Vec<FieldError>> {
+fn allocate_service(
+    state: &AppState,
+    old: Option<&Value>,
+    svc: &mut Value,
+    alloc: &mut Allocation,
+) -> Result<(), Vec<FieldError>> {
     let allocators = &state.allocators;
     let external_name = svc_type(svc) == "ExternalName";
     // ClusterIP: carried over on update, allocated on create, none for ExternalName.
     let old_ips = old.map(service_ips).unwrap_or_default();
-    let requested = svc.pointer("/spec/clusterIP").and_then(Value::as_str).unwrap_or("").to_string();
-    let old_headless = old.and_then(|o| o.pointer("/spec/clusterIP")).and_then(Value::as_str) == Some("None");
+    let requested = svc
+        .pointer("/spec/clusterIP")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let old_headless = old
+        .and_then(|o| o.pointer("/spec/clusterIP"))
+        .and_then(Value::as_str)
+        == Some("None");
     if external_name {
         alloc.free_ips.extend(old_ips.iter().copied());
         if let Some(spec) = svc.get_mut("spec").and_then(Value::as_object_mut) {
@@ -360,12 +438,19 @@ fn allocate_service(state: &AppState, old: Option<&Value>, svc: &mut Value, allo
     } else if requested == "None" || (requested.is_empty() && old_headless) {
         svc["spec"]["clusterIP"] = json!("None");
         svc["spec"]["clusterIPs"] = json!(["None"]);
-    } else if let Some(ip) = old_ips.first().filter(|ip| requested.is_empty() || requested == ip.to_string()) {
+    } else if let Some(ip) = old_ips
+        .first()
+        .filter(|ip| requested.is_empty() || requested == ip.to_string())
+    {
         svc["spec"]["clusterIP"] = json!(ip.to_string());
         svc["spec"]["clusterIPs"] = json!([ip.to_string()]);
     } else if old.is_some() && !old_ips.is_empty() {
         // Changing the address of an existing Service is refused by validation; keep it.
-        return Err(vec![field_invalid("spec.clusterIPs[0]", json!(requested), "may not change once set".into())]);
+        return Err(vec![field_invalid(
+            "spec.clusterIPs[0]",
+            json!(requested),
+            "may not change once set".into(),
+        )]);
     } else {
         let want = if requested.is_empty() {
             None
@@ -388,7 +473,11 @@ fn allocate_service(state: &AppState, old: Option<&Value>, svc: &mut Value, allo
                 svc["spec"]["clusterIPs"] = json!([ip.to_string()]);
             }
             Err(msg) => {
-                return Err(vec![field_invalid("spec.clusterIPs", json!([requested]), msg)]);
+                return Err(vec![field_invalid(
+                    "spec.clusterIPs",
+                    json!([requested]),
+                    msg,
+                )]);
             }
         }
     }
@@ -401,7 +490,10 @@ fn allocate_service(state: &AppState, old: Option<&Value>, svc: &mut Value, allo
                 .filter_map(|p| {
                     Some((
                         p.get("port")?.as_i64()?,
-                        p.get("protocol").and_then(Value::as_str).unwrap_or("TCP").to_string(),
+                        p.get("protocol")
+                            .and_then(Value::as_str)
+                            .unwrap_or("TCP")
+                            .to_string(),
                         p.get("nodePort")?.as_u64()? as u16,
                     ))
                 })
@@ -414,9 +506,20 @@ fn allocate_service(state: &AppState, old: Option<&Value>, svc: &mut Value, allo
         if let Some(ports) = svc.pointer_mut("/spec/ports").and_then(Value::as_array_mut) {
             for (i, p) in ports.iter_mut().enumerate() {
                 let port = p.get("port").and_then(Value::as_i64).unwrap_or(0);
-                let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("TCP").to_string();
-                let requested = p.get("nodePort").and_then(Value::as_u64).filter(|n| *n != 0).map(|n| n as u16);
-                let previous = old_ports.iter().find(|(op, opr, _)| *op == port && *opr == proto).map(|(_, _, n)| *n);
+                let proto = p
+                    .get("protocol")
+                    .and_then(Value::as_str)
+                    .unwrap_or("TCP")
+                    .to_string();
+                let requested = p
+                    .get("nodePort")
+                    .and_then(Value::as_u64)
+                    .filter(|n| *n != 0)
+                    .map(|n| n as u16);
+                let previous = old_ports
+                    .iter()
+                    .find(|(op, opr, _)| *op == port && *opr == proto)
+                    .map(|(_, _, n)| *n);
                 let owned = old_ports.iter().map(|(_, _, n)| *n).collect::<Vec<_>>();
                 match (requested, previous) {
                     (Some(r), _) if owned.contains(&r) => {
@@ -463,6 +566,10 @@ pub fn release_deleted(state: &AppState, info: &ResourceInfo, obj: &Value) {
     if !is(info, "", "services") {
         return;
     }
-    let alloc = Allocation { free_ips: service_ips(obj), free_ports: node_ports(obj), ..Default::default() };
+    let alloc = Allocation {
+        free_ips: service_ips(obj),
+        free_ports: node_ports(obj),
+        ..Default::default()
+    };
     alloc.commit_with(state);
 }

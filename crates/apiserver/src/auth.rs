@@ -46,7 +46,13 @@ impl TokenAuthenticator {
 /// Reads the user from a DER client certificate (already verified by rustls).
 pub fn user_from_cert(der: &[u8]) -> Option<UserInfo> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-    let username = cert.subject().iter_common_name().next()?.as_str().ok()?.to_string();
+    let username = cert
+        .subject()
+        .iter_common_name()
+        .next()?
+        .as_str()
+        .ok()?
+        .to_string();
     let mut groups: Vec<String> = cert
         .subject()
         .iter_organization()
@@ -58,15 +64,24 @@ pub fn user_from_cert(der: &[u8]) -> Option<UserInfo> {
 
 /// Paths anyone may read, as Kubernetes' `system:public-info-viewer` allows.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/livez" | "/readyz" | "/healthz" | "/version" | "/version/")
-        || path.starts_with("/livez/")
+    matches!(
+        path,
+        "/livez" | "/readyz" | "/healthz" | "/version" | "/version/"
+    ) || path.starts_with("/livez/")
         || path.starts_with("/readyz/")
         || path.starts_with("/healthz/")
 }
 
 /// Middleware: resolves the user or answers 401.
-pub async fn authenticate(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
-    let from_cert = req.extensions().get::<PeerIdentity>().and_then(|p| p.0.clone());
+pub async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let from_cert = req
+        .extensions()
+        .get::<PeerIdentity>()
+        .and_then(|p| p.0.clone());
     let from_token = req
         .headers()
         .get(http::header::AUTHORIZATION)

@@ -41,8 +41,11 @@ async fn ensure(
         },
         Some(existing) if stale(&existing) => {
             let mut desired = obj;
-            desired["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"].clone();
-            ops::update(state, info, ns, &name, None, desired, &opts).await.map(|_| ())
+            desired["metadata"]["resourceVersion"] =
+                existing["metadata"]["resourceVersion"].clone();
+            ops::update(state, info, ns, &name, None, desired, &opts)
+                .await
+                .map(|_| ())
         }
         Some(_) => Ok(()),
     }
@@ -156,7 +159,9 @@ pub async fn compaction_loop(state: Arc<AppState>, interval: Duration) {
         }
         match state.store.current_revision().await {
             Ok(rev) => previous = Some(rev),
-            Err(e) => tracing::warn!(error = %e, "reading the current revision for compaction failed"),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the current revision for compaction failed")
+            }
         }
     }
 }

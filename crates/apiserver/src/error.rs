@@ -21,7 +21,13 @@ pub struct ApiError {
     /// Kubernetes' StatusReason (`NotFound`, `AlreadyExists`, `Conflict`, `Invalid`...).
     pub reason: &'static str,
     pub message: String,
-    /// `details` fields: name, group, kind, causes.
+    /// The Status `details`; boxed so that `Result<_, ApiError>` stays small.
+    pub details: Box<Details>,
+}
+
+/// The `details` of a Status: which object, and why.
+#[derive(Clone, Debug, Default)]
+pub struct Details {
     pub name: Option<String>,
     pub group: Option<String>,
     pub kind: Option<String>,
@@ -53,18 +59,14 @@ impl ApiError {
             code,
             reason,
             message: message.into(),
-            name: None,
-            group: None,
-            kind: None,
-            causes: Vec::new(),
-            retry_after: None,
+            details: Box::default(),
         }
     }
 
     fn about(mut self, subject: &Subject, name: &str) -> Self {
-        self.name = Some(name.to_string());
-        self.group = Some(subject.group.clone()).filter(|g| !g.is_empty());
-        self.kind = Some(subject.resource.clone());
+        self.details.name = Some(name.to_string());
+        self.details.group = Some(subject.group.clone()).filter(|g| !g.is_empty());
+        self.details.kind = Some(subject.resource.clone());
         self
     }
 
@@ -73,18 +75,30 @@ impl ApiError {
     }
 
     pub fn not_found(subject: &Subject, name: &str) -> Self {
-        ApiError::new(404, "NotFound", format!("{} \"{}\" not found", subject.group_resource, name))
-            .about(subject, name)
+        ApiError::new(
+            404,
+            "NotFound",
+            format!("{} \"{}\" not found", subject.group_resource, name),
+        )
+        .about(subject, name)
     }
 
     /// 404 for a path that names no resource at all.
     pub fn path_not_found() -> Self {
-        ApiError::new(404, "NotFound", "the server could not find the requested resource")
+        ApiError::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
     }
 
     pub fn already_exists(subject: &Subject, name: &str) -> Self {
-        ApiError::new(409, "AlreadyExists", format!("{} \"{}\" already exists", subject.group_resource, name))
-            .about(subject, name)
+        ApiError::new(
+            409,
+            "AlreadyExists",
+            format!("{} \"{}\" already exists", subject.group_resource, name),
+        )
+        .about(subject, name)
     }
 
     /// The optimistic-concurrency conflict every client retries on.
@@ -104,16 +118,25 @@ impl ApiError {
         ApiError::new(
             409,
             "Conflict",
-            format!("Operation cannot be fulfilled on {} \"{}\": {}", subject.group_resource, name, detail),
+            format!(
+                "Operation cannot be fulfilled on {} \"{}\": {}",
+                subject.group_resource, name, detail
+            ),
         )
         .about(subject, name)
     }
 
     /// 422 with field causes; `message` is already formatted (`Pod "x" is invalid: ...`).
-    pub fn invalid(subject: &Subject, kind: &str, name: &str, message: String, causes: Vec<Cause>) -> Self {
+    pub fn invalid(
+        subject: &Subject,
+        kind: &str,
+        name: &str,
+        message: String,
+        causes: Vec<Cause>,
+    ) -> Self {
         let mut e = ApiError::new(422, "Invalid", message).about(subject, name);
-        e.kind = Some(kind.to_string());
-        e.causes = causes;
+        e.details.kind = Some(kind.to_string());
+        e.details.causes = causes;
         e
     }
 
@@ -123,7 +146,8 @@ impl ApiError {
         } else {
             format!("{} \"{}\"", subject.group_resource, name)
         };
-        ApiError::new(403, "Forbidden", format!("{what} is forbidden: {detail}")).about(subject, name)
+        ApiError::new(403, "Forbidden", format!("{what} is forbidden: {detail}"))
+            .about(subject, name)
     }
 
     pub fn method_not_allowed(detail: impl Into<String>) -> Self {
@@ -135,7 +159,11 @@ impl ApiError {
     }
 
     pub fn too_large(limit: usize) -> Self {
-        ApiError::new(413, "RequestEntityTooLarge", format!("Request entity too large: limit is {limit}"))
+        ApiError::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("Request entity too large: limit is {limit}"),
+        )
     }
 
     pub fn unsupported_media_type(ct: &str) -> Self {
@@ -151,8 +179,12 @@ impl ApiError {
     }
 
     pub fn too_many_requests() -> Self {
-        let mut e = ApiError::new(429, "TooManyRequests", "Too many requests, please try again later.");
-        e.retry_after = Some(1);
+        let mut e = ApiError::new(
+            429,
+            "TooManyRequests",
+            "Too many requests, please try again later.",
+        );
+        e.details.retry_after = Some(1);
         e
     }
 
@@ -163,7 +195,11 @@ impl ApiError {
     /// A failure inside the server. The cause is logged; the client gets a generic text.
     pub fn internal(context: &str, err: &dyn std::error::Error) -> Self {
         tracing::error!(error = %err, context, "internal error");
-        ApiError::new(500, "InternalError", format!("Internal error occurred: {context}"))
+        ApiError::new(
+            500,
+            "InternalError",
+            format!("Internal error occurred: {context}"),
+        )
     }
 
     pub fn timeout(message: impl Into<String>) -> Self {
@@ -173,27 +209,30 @@ impl ApiError {
     /// The Status object as JSON.
     pub fn to_status(&self) -> Value {
         let mut details = serde_json::Map::new();
-        if let Some(n) = &self.name {
+        if let Some(n) = &self.details.name {
             details.insert("name".into(), json!(n));
         }
-        if let Some(g) = &self.group {
+        if let Some(g) = &self.details.group {
             details.insert("group".into(), json!(g));
         }
-        if let Some(k) = &self.kind {
+        if let Some(k) = &self.details.kind {
             details.insert("kind".into(), json!(k));
         }
-        if !self.causes.is_empty() {
+        if !self.details.causes.is_empty() {
             details.insert(
                 "causes".into(),
                 Value::Array(
-                    self.causes
+                    self.details
+                        .causes
                         .iter()
-                        .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
+                        .map(
+                            |c| json!({"reason": c.reason, "message": c.message, "field": c.field}),
+                        )
                         .collect(),
                 ),
             );
         }
-        if let Some(r) = self.retry_after {
+        if let Some(r) = self.details.retry_after {
             details.insert("retryAfterSeconds".into(), json!(r));
         }
         let mut status = json!({
@@ -219,8 +258,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self.to_status()).unwrap_or_default();
-        let mut resp = (code, [(http::header::CONTENT_TYPE, "application/json")], body).into_response();
-        if let Some(r) = self.retry_after {
+        let mut resp = (
+            code,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+        if let Some(r) = self.details.retry_after {
             resp.headers_mut()
                 .insert(http::header::RETRY_AFTER, http::HeaderValue::from(r));
         }
@@ -248,7 +292,11 @@ mod tests {
     use super::*;
 
     fn pods() -> Subject {
-        Subject { group_resource: "pods".into(), group: "".into(), resource: "pods".into() }
+        Subject {
+            group_resource: "pods".into(),
+            group: "".into(),
+            resource: "pods".into(),
+        }
     }
 
     #[test]
@@ -264,7 +312,11 @@ mod tests {
 
     #[test]
     fn conflict_text() {
-        let deps = Subject { group_resource: "deployments.apps".into(), group: "apps".into(), resource: "deployments".into() };
+        let deps = Subject {
+            group_resource: "deployments.apps".into(),
+            group: "apps".into(),
+            resource: "deployments".into(),
+        };
         let s = ApiError::conflict_modified(&deps, "web").to_status();
         assert_eq!(
             s["message"],

@@ -49,14 +49,21 @@ pub struct Ipv4Cidr {
 impl std::str::FromStr for Ipv4Cidr {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (ip, prefix) = s.split_once('/').ok_or_else(|| format!("{s:?} is not a CIDR (want a.b.c.d/n)"))?;
+        let (ip, prefix) = s
+            .split_once('/')
+            .ok_or_else(|| format!("{s:?} is not a CIDR (want a.b.c.d/n)"))?;
         let ip: Ipv4Addr = ip.parse().map_err(|_| format!("{s:?}: bad IPv4 address"))?;
-        let prefix: u8 = prefix.parse().map_err(|_| format!("{s:?}: bad prefix length"))?;
-        if prefix > 30 || prefix < 8 {
+        let prefix: u8 = prefix
+            .parse()
+            .map_err(|_| format!("{s:?}: bad prefix length"))?;
+        if !(8..=30).contains(&prefix) {
             return Err(format!("{s:?}: prefix length must be between 8 and 30"));
         }
         let mask = u32::MAX << (32 - prefix);
-        Ok(Ipv4Cidr { network: Ipv4Addr::from(u32::from(ip) & mask), prefix })
+        Ok(Ipv4Cidr {
+            network: Ipv4Addr::from(u32::from(ip) & mask),
+            prefix,
+        })
     }
 }
 
@@ -182,17 +189,32 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/openapi/v3", get(openapi_v3_index))
         .route("/openapi/v3/{*path}", get(openapi_v3_doc))
         .fallback(rest::dispatch)
-        .layer(middleware::from_fn_with_state(state.clone(), limit_inflight))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::record))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_inflight,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .with_state(state)
 }
 
 /// The checks behind `/readyz` (`/livez` and `/healthz` use the first two).
 async fn checks(state: &AppState, readiness: bool) -> Vec<(&'static str, bool)> {
-    let mut out = vec![("ping", true), ("store", state.store.current_revision().await.is_ok())];
+    let mut out = vec![
+        ("ping", true),
+        ("store", state.store.current_revision().await.is_ok()),
+    ];
     if readiness {
-        out.push(("startup-objects", state.ready.load(std::sync::atomic::Ordering::Acquire)));
+        out.push((
+            "startup-objects",
+            state.ready.load(std::sync::atomic::Ordering::Acquire),
+        ));
         out.push(("shutdown", !state.shutdown.is_cancelled()));
     }
     out
@@ -200,10 +222,18 @@ async fn checks(state: &AppState, readiness: bool) -> Vec<(&'static str, bool)> 
 
 /// Kubernetes' health answer: `ok`, or with `?verbose` one `[+]check ok` line per check
 /// and `<name> check passed`; failing checks give 500 with `[-]check failed` lines.
-async fn health_answer(state: &AppState, name: &str, readiness: bool, query: Option<&str>) -> Response {
+async fn health_answer(
+    state: &AppState,
+    name: &str,
+    readiness: bool,
+    query: Option<&str>,
+) -> Response {
     let results = checks(state, readiness).await;
     let healthy = results.iter().all(|(_, ok)| *ok);
-    let verbose = query.is_some_and(|q| q.split('&').any(|p| p == "verbose" || p.starts_with("verbose=")));
+    let verbose = query.is_some_and(|q| {
+        q.split('&')
+            .any(|p| p == "verbose" || p.starts_with("verbose="))
+    });
     let mut body = String::new();
     if verbose || !healthy {
         for (check, ok) in &results {
@@ -221,8 +251,17 @@ async fn health_answer(state: &AppState, name: &str, readiness: bool, query: Opt
     } else {
         body.push_str("ok");
     }
-    let code = if healthy { http::StatusCode::OK } else { http::StatusCode::INTERNAL_SERVER_ERROR };
-    (code, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+    let code = if healthy {
+        http::StatusCode::OK
+    } else {
+        http::StatusCode::INTERNAL_SERVER_ERROR
+    };
+    (
+        code,
+        [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 async fn livez(State(state): State<Arc<AppState>>, req: Request) -> Response {
@@ -239,7 +278,12 @@ async fn readyz(State(state): State<Arc<AppState>>, req: Request) -> Response {
 
 async fn version(State(state): State<Arc<AppState>>) -> Response {
     let v = &state.config.version;
-    let minor = v.trim_start_matches('v').split('.').nth(1).unwrap_or("35").to_string();
+    let minor = v
+        .trim_start_matches('v')
+        .split('.')
+        .nth(1)
+        .unwrap_or("35")
+        .to_string();
     axum::Json(serde_json::json!({
         "major": "1",
         "minor": minor,
@@ -277,7 +321,10 @@ fn json_bytes(body: bytes::Bytes, etag: Option<&str>) -> Response {
 }
 
 fn accept_of(req: &Request) -> Option<String> {
-    req.headers().get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).map(str::to_string)
+    req.headers()
+        .get(http::header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .map(str::to_string)
 }
 
 async fn openapi_v2(State(state): State<Arc<AppState>>, req: Request) -> Response {
@@ -310,19 +357,29 @@ async fn openapi_v3_doc(
     let (Some(body), Some(hash)) = (doc.v3_document(&path), doc.v3_hash(&path)) else {
         return ApiError::path_not_found().into_response();
     };
-    let asked = req
-        .uri()
-        .query()
-        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "hash").map(|(_, v)| v.into_owned()));
+    let asked = req.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "hash")
+            .map(|(_, v)| v.into_owned())
+    });
     match asked {
         Some(h) if h != hash => {
             let location = format!("/openapi/v3/{}?hash={hash}", path.trim_start_matches('/'));
-            (http::StatusCode::MOVED_PERMANENTLY, [(http::header::LOCATION, location)]).into_response()
+            (
+                http::StatusCode::MOVED_PERMANENTLY,
+                [(http::header::LOCATION, location)],
+            )
+                .into_response()
         }
         Some(_) => {
             let mut resp = json_bytes(body, Some(hash));
-            let expires = (chrono::Utc::now() + chrono::Duration::days(365)).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-            resp.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("public, immutable"));
+            let expires = (chrono::Utc::now() + chrono::Duration::days(365))
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string();
+            resp.headers_mut().insert(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("public, immutable"),
+            );
             if let Ok(v) = http::HeaderValue::from_str(&expires) {
                 resp.headers_mut().insert(http::header::EXPIRES, v);
             }
@@ -336,7 +393,8 @@ async fn openapi_v3_doc(
 /// Kubernetes' max-in-flight filter does. Watches and health checks are exempt.
 async fn limit_inflight(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let q = req.uri().query().unwrap_or("");
-    let long_running = q.contains("watch=true") || q.contains("watch=1") || req.uri().path().contains("/watch/");
+    let long_running =
+        q.contains("watch=true") || q.contains("watch=1") || req.uri().path().contains("/watch/");
     if long_running || !req.uri().path().starts_with("/api") {
         return next.run(req).await;
     }

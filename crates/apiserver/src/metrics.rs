@@ -63,11 +63,19 @@ impl Metrics {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let request_duration =
-            Family::<LatencyLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+            Family::<LatencyLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
         let store_duration =
-            Family::<StoreLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+            Family::<StoreLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
         let watches = Family::<WatchLabels, Gauge>::default();
-        registry.register("apiserver_request", "Requests by verb, resource and HTTP code", requests.clone());
+        registry.register(
+            "apiserver_request",
+            "Requests by verb, resource and HTTP code",
+            requests.clone(),
+        );
         registry.register(
             "apiserver_request_duration_seconds",
             "Request latency by verb and resource (watches: time to first byte)",
@@ -78,19 +86,32 @@ impl Metrics {
             "Store operation latency",
             store_duration.clone(),
         );
-        registry.register("apiserver_registered_watchers", "Open watches by resource", watches.clone());
-        Metrics { registry, requests, request_duration, store_duration, watches }
+        registry.register(
+            "apiserver_registered_watchers",
+            "Open watches by resource",
+            watches.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            request_duration,
+            store_duration,
+            watches,
+        }
     }
 
     pub fn observe_store(&self, operation: &str, started: Instant) {
         self.store_duration
-            .get_or_create(&StoreLabels { operation: operation.to_string() })
+            .get_or_create(&StoreLabels {
+                operation: operation.to_string(),
+            })
             .observe(started.elapsed().as_secs_f64());
     }
 
     pub fn render(&self) -> String {
         let mut out = String::new();
-        prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String");
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String");
         out
     }
 }
@@ -98,7 +119,8 @@ impl Metrics {
 /// The verb Kubernetes would log for this request (get/list/watch/create/update/patch/delete).
 fn verb_of(method: &http::Method, path: &str, query: &str) -> &'static str {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let is_watch = query.contains("watch=true") || query.contains("watch=1") || parts.contains(&"watch");
+    let is_watch =
+        query.contains("watch=true") || query.contains("watch=1") || parts.contains(&"watch");
     // Collection paths have an even number of segments after the group/version prefix
     // (`/api/v1/pods`, `/api/v1/namespaces/x/pods`).
     let after = if parts.first() == Some(&"api") { 2 } else { 3 };
@@ -150,14 +172,20 @@ pub async fn record(State(state): State<Arc<AppState>>, req: Request, next: Next
         })
         .inc();
     m.request_duration
-        .get_or_create(&LatencyLabels { verb: verb.to_string(), resource })
+        .get_or_create(&LatencyLabels {
+            verb: verb.to_string(),
+            resource,
+        })
         .observe(started.elapsed().as_secs_f64());
     resp
 }
 
 pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
     (
-        [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()
@@ -171,11 +199,23 @@ mod tests {
     fn verbs() {
         use http::Method;
         assert_eq!(verb_of(&Method::GET, "/api/v1/pods", ""), "LIST");
-        assert_eq!(verb_of(&Method::GET, "/api/v1/namespaces/a/pods", ""), "LIST");
-        assert_eq!(verb_of(&Method::GET, "/api/v1/namespaces/a/pods/b", ""), "GET");
+        assert_eq!(
+            verb_of(&Method::GET, "/api/v1/namespaces/a/pods", ""),
+            "LIST"
+        );
+        assert_eq!(
+            verb_of(&Method::GET, "/api/v1/namespaces/a/pods/b", ""),
+            "GET"
+        );
         assert_eq!(verb_of(&Method::GET, "/api/v1/namespaces/a", ""), "GET");
-        assert_eq!(verb_of(&Method::GET, "/apis/apps/v1/deployments", "watch=true"), "WATCH");
-        assert_eq!(resource_of("/apis/apps/v1/namespaces/a/deployments/x"), "deployments");
+        assert_eq!(
+            verb_of(&Method::GET, "/apis/apps/v1/deployments", "watch=true"),
+            "WATCH"
+        );
+        assert_eq!(
+            resource_of("/apis/apps/v1/namespaces/a/deployments/x"),
+            "deployments"
+        );
         assert_eq!(resource_of("/api/v1/namespaces/a"), "namespaces");
     }
 }

@@ -70,7 +70,11 @@ pub struct Written {
 }
 
 pub fn subject(info: &ResourceInfo) -> Subject {
-    Subject { group_resource: info.group_resource(), group: info.group.to_string(), resource: info.plural.to_string() }
+    Subject {
+        group_resource: info.group_resource(),
+        group: info.group.to_string(),
+        resource: info.plural.to_string(),
+    }
 }
 
 pub fn now_rfc3339() -> String {
@@ -85,11 +89,15 @@ pub fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
     if !obj.get("metadata").is_some_and(Value::is_object) {
         obj["metadata"] = json!({});
     }
-    obj["metadata"].as_object_mut().expect("metadata is an object")
+    obj["metadata"]
+        .as_object_mut()
+        .expect("metadata is an object")
 }
 
 pub fn name_of(obj: &Value) -> &str {
-    obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
+    obj.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// Kinds whose `metadata.generation` tracks spec changes.
@@ -121,7 +129,9 @@ fn spec_part(obj: &Value) -> Value {
 fn random_suffix(n: usize) -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut rng = rand::rng();
-    (0..n).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..n)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// Builds the 422 Invalid error for field errors.
@@ -129,7 +139,11 @@ pub fn invalid(info: &ResourceInfo, name: &str, errs: &[FieldError]) -> ApiError
     let message = validation::invalid_message(&validation::qualified_kind(info), name, errs);
     let causes = errs
         .iter()
-        .map(|e| Cause { reason: e.reason().to_string(), message: cause_message(e), field: e.field.clone() })
+        .map(|e| Cause {
+            reason: e.reason().to_string(),
+            message: cause_message(e),
+            field: e.field.clone(),
+        })
         .collect();
     ApiError::invalid(&subject(info), info.kind, name, message, causes)
 }
@@ -142,8 +156,16 @@ fn cause_message(e: &FieldError) -> String {
 /// Checks apiVersion/kind of a body against the endpoint, filling them when absent.
 pub fn check_type(info: &ResourceInfo, obj: &mut Value) -> Result<(), ApiError> {
     let want_av = info.api_version();
-    let av = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_string();
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    let av = obj
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let kind = obj
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if !av.is_empty() && av != want_av {
         return Err(ApiError::bad_request(format!(
             "the API version in the data ({av}) does not match the expected API version ({want_av})"
@@ -170,10 +192,21 @@ pub fn decode_body(
 ) -> Result<Value, ApiError> {
     check_type(info, &mut value)?;
     let decoded = decode::decode(info, value).map_err(|e| {
-        ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {}", info.kind, info.version, info.kind, e))
+        ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: {}",
+            info.kind, info.version, info.kind, e
+        ))
     })?;
-    let mut problems: Vec<String> = duplicates.iter().map(|d| format!("duplicate field \"{d}\"")).collect();
-    problems.extend(decoded.unknown_fields.iter().map(|u| format!("unknown field \"{u}\"")));
+    let mut problems: Vec<String> = duplicates
+        .iter()
+        .map(|d| format!("duplicate field \"{d}\""))
+        .collect();
+    problems.extend(
+        decoded
+            .unknown_fields
+            .iter()
+            .map(|u| format!("unknown field \"{u}\"")),
+    );
     if !problems.is_empty() {
         match fv {
             FieldValidation::Strict => {
@@ -193,7 +226,12 @@ pub fn decode_body(
 }
 
 /// Reads one object. `Ok(None)` when absent.
-pub async fn get(state: &AppState, info: &ResourceInfo, ns: Option<&str>, name: &str) -> Result<Option<Value>, ApiError> {
+pub async fn get(
+    state: &AppState,
+    info: &ResourceInfo,
+    ns: Option<&str>,
+    name: &str,
+) -> Result<Option<Value>, ApiError> {
     let key = storage::object_key(info, ns, name);
     let started = Instant::now();
     let kv = state.store.get(&key).await?;
@@ -201,8 +239,15 @@ pub async fn get(state: &AppState, info: &ResourceInfo, ns: Option<&str>, name: 
     kv.as_ref().map(|kv| storage::decode(info, kv)).transpose()
 }
 
-pub async fn get_required(state: &AppState, info: &ResourceInfo, ns: Option<&str>, name: &str) -> Result<Value, ApiError> {
-    get(state, info, ns, name).await?.ok_or_else(|| ApiError::not_found(&subject(info), name))
+pub async fn get_required(
+    state: &AppState,
+    info: &ResourceInfo,
+    ns: Option<&str>,
+    name: &str,
+) -> Result<Value, ApiError> {
+    get(state, info, ns, name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&subject(info), name))
 }
 
 fn event_ttl(state: &AppState, info: &ResourceInfo) -> Option<Duration> {
@@ -236,7 +281,11 @@ pub async fn create(
     prepare_for_create(info, &mut obj);
     defaults::apply_defaults(info, &mut obj);
     if name_of(&obj).is_empty() {
-        if let Some(prefix) = obj.pointer("/metadata/generateName").and_then(Value::as_str).filter(|p| !p.is_empty()) {
+        if let Some(prefix) = obj
+            .pointer("/metadata/generateName")
+            .and_then(Value::as_str)
+            .filter(|p| !p.is_empty())
+        {
             let name = format!("{prefix}{}", random_suffix(5));
             meta_mut(&mut obj).insert("name".into(), json!(name));
         }
@@ -260,7 +309,10 @@ pub async fn create(
     }
     let key = storage::object_key(info, ns, &name);
     let started = Instant::now();
-    let res = state.store.create(&key, storage::encode(info, &obj), event_ttl(state, info)).await;
+    let res = state
+        .store
+        .create(&key, storage::encode(info, &obj), event_ttl(state, info))
+        .await;
     state.metrics.observe_store("create", started);
     match res {
         Ok(rv) => {
@@ -306,7 +358,9 @@ fn prepare_for_create(info: &ResourceInfo, obj: &mut Value) {
             ("", "persistentvolumes") => json!({"phase": "Pending"}),
             // Nodes and a few others keep the status their creator wrote (the kubelet
             // registers its node with its status).
-            ("", "nodes") | ("", "services") => obj.get("status").cloned().unwrap_or_else(|| json!({})),
+            ("", "nodes") | ("", "services") => {
+                obj.get("status").cloned().unwrap_or_else(|| json!({}))
+            }
             _ => json!({}),
         };
         if status.as_object().is_some_and(|s| s.is_empty()) && info.plural != "services" {
@@ -318,7 +372,12 @@ fn prepare_for_create(info: &ResourceInfo, obj: &mut Value) {
 }
 
 /// Merges what an update may change into the current object.
-fn prepare_for_update(info: &ResourceInfo, current: &Value, desired: Value, sub: Option<&str>) -> Value {
+fn prepare_for_update(
+    info: &ResourceInfo,
+    current: &Value,
+    desired: Value,
+    sub: Option<&str>,
+) -> Value {
     let mut new = match sub {
         // The status subresource changes status (and nothing else).
         Some("status") => {
@@ -348,7 +407,15 @@ fn prepare_for_update(info: &ResourceInfo, current: &Value, desired: Value, sub:
     };
     let cur_meta = meta(current).cloned().unwrap_or_default();
     let m = meta_mut(&mut new);
-    for k in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "name"] {
+    for k in [
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+        "namespace",
+        "name",
+    ] {
         match cur_meta.get(k) {
             Some(v) => {
                 m.insert(k.into(), v.clone());
@@ -360,7 +427,11 @@ fn prepare_for_update(info: &ResourceInfo, current: &Value, desired: Value, sub:
     }
     m.remove("selfLink");
     if tracks_generation(info) && sub.is_none() && spec_part(current) != spec_part(&new) {
-        let g = cur_meta.get("generation").and_then(Value::as_i64).unwrap_or(0) + 1;
+        let g = cur_meta
+            .get("generation")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            + 1;
         meta_mut(&mut new).insert("generation".into(), json!(g));
     }
     new
@@ -378,7 +449,11 @@ fn strip_rv(obj: &Value) -> Value {
 pub fn finalizers(obj: &Value) -> Vec<String> {
     obj.pointer("/metadata/finalizers")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -401,7 +476,9 @@ pub async fn update_with(
         let started = Instant::now();
         let kv = state.store.get(&key).await?;
         state.metrics.observe_store("get", started);
-        let Some(kv) = kv else { return Err(ApiError::not_found(&subject(info), name)) };
+        let Some(kv) = kv else {
+            return Err(ApiError::not_found(&subject(info), name));
+        };
         let current = storage::decode(info, &kv)?;
         let mut desired = transform(&current)?;
         let pinned = storage::resource_version(&desired)?;
@@ -426,7 +503,14 @@ pub async fn update_with(
             return Err(invalid(info, name, &errs));
         }
         let allocation = admission::allocate(state, info, Some(&current), &mut new)?;
-        managed::record_update(info, Some(&current), &mut new, &opts.field_manager, sub, Utc::now());
+        managed::record_update(
+            info,
+            Some(&current),
+            &mut new,
+            &opts.field_manager,
+            sub,
+            Utc::now(),
+        );
         if strip_rv(&new) == strip_rv(&current) {
             allocation.release(state);
             return Ok(current);
@@ -435,7 +519,11 @@ pub async fn update_with(
         let finished = new.pointer("/metadata/deletionTimestamp").is_some()
             && finalizers(&new).is_empty()
             && !finalizers(&current).is_empty()
-            && new.pointer("/metadata/deletionGracePeriodSeconds").and_then(Value::as_i64).unwrap_or(0) == 0;
+            && new
+                .pointer("/metadata/deletionGracePeriodSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                == 0;
         if opts.dry_run {
             allocation.release(state);
             return Ok(new);
@@ -452,13 +540,20 @@ pub async fn update_with(
                     allocation.release(state);
                     continue;
                 }
-                Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict_modified(&subject(info), name)),
-                Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(&subject(info), name)),
+                Err(StoreError::Conflict { .. }) => {
+                    return Err(ApiError::conflict_modified(&subject(info), name))
+                }
+                Err(StoreError::NotFound { .. }) => {
+                    return Err(ApiError::not_found(&subject(info), name))
+                }
                 Err(e) => return Err(e.into()),
             }
         }
         let started = Instant::now();
-        let res = state.store.update(&key, storage::encode(info, &new), kv.mod_revision).await;
+        let res = state
+            .store
+            .update(&key, storage::encode(info, &new), kv.mod_revision)
+            .await;
         state.metrics.observe_store("update", started);
         match res {
             Ok(rv) => {
@@ -503,18 +598,35 @@ pub async fn update(
             "the name of the object ({body_name}) does not match the name on the URL ({name})"
         )));
     }
-    if let (Some(ns), Some(body_ns)) = (ns, obj.pointer("/metadata/namespace").and_then(Value::as_str)) {
+    if let (Some(ns), Some(body_ns)) = (
+        ns,
+        obj.pointer("/metadata/namespace").and_then(Value::as_str),
+    ) {
         if !body_ns.is_empty() && body_ns != ns {
             return Err(ApiError::bad_request(
                 "the namespace of the provided object does not match the namespace sent on the request",
             ));
         }
     }
-    update_with(state, info, ns, name, sub, opts, Box::new(move |_cur| Ok(obj.clone()))).await
+    update_with(
+        state,
+        info,
+        ns,
+        name,
+        sub,
+        opts,
+        Box::new(move |_cur| Ok(obj.clone())),
+    )
+    .await
 }
 
 /// Applies a patch of any type to the current object (not used for `Apply`).
-pub fn apply_patch(info: &ResourceInfo, current: &Value, pt: PatchType, patch_body: &Value) -> Result<Value, ApiError> {
+pub fn apply_patch(
+    info: &ResourceInfo,
+    current: &Value,
+    pt: PatchType,
+    patch_body: &Value,
+) -> Result<Value, ApiError> {
     let res = match pt {
         PatchType::Json => patch::apply_json_patch(current, patch_body),
         PatchType::Merge => patch::apply_merge_patch(current, patch_body),
@@ -524,7 +636,11 @@ pub fn apply_patch(info: &ResourceInfo, current: &Value, pt: PatchType, patch_bo
     let patched = res.map_err(|e| {
         let mut err = ApiError::new(e.code(), e.reason(), e.to_string());
         if let Some((reason, message)) = e.cause() {
-            err.causes = vec![Cause { reason: reason.to_string(), message: message.to_string(), field: String::new() }];
+            err.details.causes = vec![Cause {
+                reason: reason.to_string(),
+                message: message.to_string(),
+                field: String::new(),
+            }];
         }
         err
     })?;
@@ -535,7 +651,11 @@ pub fn apply_patch(info: &ResourceInfo, current: &Value, pt: PatchType, patch_bo
 }
 
 /// Kubernetes refuses to change an object's identity through a patch.
-fn keep_identity(info: &ResourceInfo, current: &Value, patched: &mut Value) -> Result<(), ApiError> {
+fn keep_identity(
+    info: &ResourceInfo,
+    current: &Value,
+    patched: &mut Value,
+) -> Result<(), ApiError> {
     check_type(info, patched)?;
     let name = name_of(current).to_string();
     let pname = name_of(patched);
@@ -543,7 +663,11 @@ fn keep_identity(info: &ResourceInfo, current: &Value, patched: &mut Value) -> R
         return Err(invalid(
             info,
             &name,
-            &[FieldError::invalid("metadata.name", json!(pname), "field is immutable")],
+            &[FieldError::invalid(
+                "metadata.name",
+                json!(pname),
+                "field is immutable",
+            )],
         ));
     }
     meta_mut(patched).insert("name".into(), json!(name));
@@ -553,13 +677,21 @@ fn keep_identity(info: &ResourceInfo, current: &Value, patched: &mut Value) -> R
 fn apply_error(info: &ResourceInfo, name: &str, e: managed::ApplyError) -> ApiError {
     match e {
         managed::ApplyError::Conflicts(conflicts) => {
-            let mut err = ApiError::new(409, "Conflict", managed::ApplyError::Conflicts(conflicts.clone()).to_string());
-            err.name = Some(name.to_string());
-            err.group = Some(info.group.to_string()).filter(|g| !g.is_empty());
-            err.kind = Some(info.plural.to_string());
-            err.causes = conflicts
+            let mut err = ApiError::new(
+                409,
+                "Conflict",
+                managed::ApplyError::Conflicts(conflicts.clone()).to_string(),
+            );
+            err.details.name = Some(name.to_string());
+            err.details.group = Some(info.group.to_string()).filter(|g| !g.is_empty());
+            err.details.kind = Some(info.plural.to_string());
+            err.details.causes = conflicts
                 .into_iter()
-                .map(|c| Cause { reason: "FieldManagerConflict".into(), message: c.message, field: c.field })
+                .map(|c| Cause {
+                    reason: "FieldManagerConflict".into(),
+                    message: c.message,
+                    field: c.field,
+                })
                 .collect();
             err
         }
@@ -599,7 +731,10 @@ pub async fn patch(
             let obj = managed::apply(info, None, &applied, &opts.field_manager, force, Utc::now())
                 .map_err(|e| apply_error(info, name, e))?;
             // The create path records no Update entry for an apply-created object.
-            let create_opts = WriteOptions { applied: true, ..opts.clone() };
+            let create_opts = WriteOptions {
+                applied: true,
+                ..opts.clone()
+            };
             let created = create_applied(state, info, ns, obj, &create_opts).await?;
             return Ok((created, true));
         }
@@ -625,7 +760,10 @@ pub async fn patch(
             meta_mut(&mut patched).remove("resourceVersion");
         }
         let decoded = decode::decode(info, patched).map_err(|e| {
-            ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {}", info.kind, info.version, info.kind, e))
+            ApiError::bad_request(format!(
+                "{} in version \"{}\" cannot be handled as a {}: {}",
+                info.kind, info.version, info.kind, e
+            ))
         })?;
         Ok(decoded.object)
     });
@@ -642,7 +780,12 @@ async fn create_applied(
     opts: &WriteOptions,
 ) -> Result<Value, ApiError> {
     let obj = decode::decode(info, obj)
-        .map_err(|e| ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {}", info.kind, info.version, info.kind, e)))?
+        .map_err(|e| {
+            ApiError::bad_request(format!(
+                "{} in version \"{}\" cannot be handled as a {}: {}",
+                info.kind, info.version, info.kind, e
+            ))
+        })?
         .object;
     create(state, info, ns, obj, opts).await
 }
@@ -659,7 +802,10 @@ pub struct DeleteOptions {
 
 impl DeleteOptions {
     /// Reads a `DeleteOptions` body (if any) over the query parameters.
-    pub fn from_parts(params: &crate::request::Params, body: Option<&Value>) -> Result<Self, ApiError> {
+    pub fn from_parts(
+        params: &crate::request::Params,
+        body: Option<&Value>,
+    ) -> Result<Self, ApiError> {
         let mut o = DeleteOptions {
             grace_period_seconds: params.grace_period_seconds,
             propagation_policy: params.propagation_policy.clone(),
@@ -676,13 +822,18 @@ impl DeleteOptions {
             if let Some(p) = b.get("propagationPolicy").and_then(Value::as_str) {
                 o.propagation_policy = Some(p.to_string());
             }
-            if b.get("orphanDependents").and_then(Value::as_bool) == Some(true) && o.propagation_policy.is_none() {
+            if b.get("orphanDependents").and_then(Value::as_bool) == Some(true)
+                && o.propagation_policy.is_none()
+            {
                 o.propagation_policy = Some("Orphan".into());
             }
             if let Some(u) = b.pointer("/preconditions/uid").and_then(Value::as_str) {
                 o.precondition_uid = Some(u.to_string());
             }
-            if let Some(r) = b.pointer("/preconditions/resourceVersion").and_then(Value::as_str) {
+            if let Some(r) = b
+                .pointer("/preconditions/resourceVersion")
+                .and_then(Value::as_str)
+            {
                 o.precondition_rv = Some(r.to_string());
             }
             if let Some(d) = b.get("dryRun").and_then(Value::as_array) {
@@ -732,7 +883,10 @@ pub async fn delete(
         };
         let current = storage::decode(info, &kv)?;
         if let Some(uid) = &opts.precondition_uid {
-            let actual = current.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("");
+            let actual = current
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if uid != actual {
                 return Err(ApiError::conflict(
                     &subject(info),
@@ -770,10 +924,16 @@ pub async fn delete(
         let grace = graceful_period(info, &current, opts);
         let namespace_terminating = info.group.is_empty() && info.plural == "namespaces";
         let spec_finalizers = namespace_terminating
-            && current.pointer("/spec/finalizers").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+            && current
+                .pointer("/spec/finalizers")
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty());
         if fins.is_empty() && grace == 0 && !spec_finalizers {
             if opts.dry_run {
-                return Ok(Deleted { object: current, gone: true });
+                return Ok(Deleted {
+                    object: current,
+                    gone: true,
+                });
             }
             let started = Instant::now();
             let res = state.store.delete(&key, Some(kv.mod_revision)).await;
@@ -783,10 +943,15 @@ pub async fn delete(
                     admission::release_deleted(state, info, &current);
                     let mut obj = current;
                     storage::set_resource_version(&mut obj, rv);
-                    return Ok(Deleted { object: obj, gone: true });
+                    return Ok(Deleted {
+                        object: obj,
+                        gone: true,
+                    });
                 }
                 Err(StoreError::Conflict { .. }) => continue,
-                Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(&subject(info), name)),
+                Err(StoreError::NotFound { .. }) => {
+                    return Err(ApiError::not_found(&subject(info), name))
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -805,25 +970,43 @@ pub async fn delete(
                     .unwrap_or(i64::MAX);
         if !already_deleting || shorten {
             let at = Utc::now() + chrono::Duration::seconds(grace);
-            m.insert("deletionTimestamp".into(), json!(at.to_rfc3339_opts(SecondsFormat::Secs, true)));
+            m.insert(
+                "deletionTimestamp".into(),
+                json!(at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            );
             m.insert("deletionGracePeriodSeconds".into(), json!(grace));
         }
         if namespace_terminating {
             new["status"] = json!({"phase": "Terminating"});
         }
         if strip_rv(&new) == strip_rv(&current) {
-            return Ok(Deleted { object: current, gone: false });
+            return Ok(Deleted {
+                object: current,
+                gone: false,
+            });
         }
         if opts.dry_run {
-            return Ok(Deleted { object: new, gone: false });
+            return Ok(Deleted {
+                object: new,
+                gone: false,
+            });
         }
-        match state.store.update(&key, storage::encode(info, &new), kv.mod_revision).await {
+        match state
+            .store
+            .update(&key, storage::encode(info, &new), kv.mod_revision)
+            .await
+        {
             Ok(rv) => {
                 storage::set_resource_version(&mut new, rv);
-                return Ok(Deleted { object: new, gone: false });
+                return Ok(Deleted {
+                    object: new,
+                    gone: false,
+                });
             }
             Err(StoreError::Conflict { .. }) => continue,
-            Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(&subject(info), name)),
+            Err(StoreError::NotFound { .. }) => {
+                return Err(ApiError::not_found(&subject(info), name))
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -835,7 +1018,10 @@ fn graceful_period(info: &ResourceInfo, obj: &Value, opts: &DeleteOptions) -> i6
     if !(info.group.is_empty() && info.plural == "pods") {
         return 0;
     }
-    let bound = obj.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
+    let bound = obj
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
     let finished = matches!(
         obj.pointer("/status/phase").and_then(Value::as_str),
         Some("Succeeded") | Some("Failed")
@@ -844,7 +1030,10 @@ fn graceful_period(info: &ResourceInfo, obj: &Value, opts: &DeleteOptions) -> i6
         return 0;
     }
     opts.grace_period_seconds
-        .or_else(|| obj.pointer("/spec/terminationGracePeriodSeconds").and_then(Value::as_i64))
+        .or_else(|| {
+            obj.pointer("/spec/terminationGracePeriodSeconds")
+                .and_then(Value::as_i64)
+        })
         .unwrap_or(30)
         .max(0)
 }
@@ -873,7 +1062,8 @@ impl ListQuery {
     }
 
     pub fn matches(&self, obj: &Value) -> bool {
-        self.label.matches(obj.pointer("/metadata/labels").and_then(Value::as_object))
+        self.label
+            .matches(obj.pointer("/metadata/labels").and_then(Value::as_object))
             && self.field.as_ref().is_none_or(|f| f.matches(obj))
     }
 }
@@ -883,10 +1073,15 @@ pub fn parse_label_selector(s: Option<&str>) -> Result<LabelSelector, ApiError> 
 }
 
 /// A field selector, `None` when the request has none.
-pub fn parse_field_selector(info: &ResourceInfo, s: Option<&str>) -> Result<Option<FieldSelector>, ApiError> {
+pub fn parse_field_selector(
+    info: &ResourceInfo,
+    s: Option<&str>,
+) -> Result<Option<FieldSelector>, ApiError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => FieldSelector::parse(info, s).map(Some).map_err(|e| ApiError::bad_request(e.to_string())),
+        Some(s) => FieldSelector::parse(info, s)
+            .map(Some)
+            .map_err(|e| ApiError::bad_request(e.to_string())),
     }
 }
 
@@ -899,11 +1094,19 @@ fn encode_continue(rv: i64, start_after: &str) -> String {
 
 fn decode_continue(token: &str, prefix: &str) -> Result<(i64, String), ApiError> {
     use base64::Engine;
-    let bad = || ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).map_err(|_| bad())?;
+    let bad = || {
+        ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim_end_matches('='))
+        .map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
     let rv = v.get("rv").and_then(Value::as_i64).ok_or_else(bad)?;
-    let start = v.get("start").and_then(Value::as_str).ok_or_else(bad)?.to_string();
+    let start = v
+        .get("start")
+        .and_then(Value::as_str)
+        .ok_or_else(bad)?
+        .to_string();
     if !start.starts_with(prefix) || start.contains("/../") {
         return Err(bad());
     }
@@ -921,23 +1124,35 @@ pub struct Listed {
 
 /// List with selectors, paging and resourceVersion semantics.
 /// Where a list starts: the revision to read at (`None`: current) and the key to start after.
-async fn list_start(state: &AppState, prefix: &str, q: &ListQuery) -> Result<(Option<i64>, Option<String>), ApiError> {
+async fn list_start(
+    state: &AppState,
+    prefix: &str,
+    q: &ListQuery,
+) -> Result<(Option<i64>, Option<String>), ApiError> {
     if let Some(token) = &q.continue_token {
         let (rv, start) = decode_continue(token, prefix)?;
         return Ok((Some(rv), Some(start)));
     }
-    let Some(rv) = q.resource_version.as_deref().filter(|rv| *rv != "0") else { return Ok((None, None)) };
-    let rv: i64 = rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))?;
+    let Some(rv) = q.resource_version.as_deref().filter(|rv| *rv != "0") else {
+        return Ok((None, None));
+    };
+    let rv: i64 = rv
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))?;
     match q.resource_version_match.as_deref() {
         Some("Exact") => Ok((Some(rv), None)),
         None | Some("NotOlderThan") => {
             let current = state.store.current_revision().await?;
             if rv > current {
-                return Err(ApiError::timeout(format!("Too large resource version: {rv}, current: {current}")));
+                return Err(ApiError::timeout(format!(
+                    "Too large resource version: {rv}, current: {current}"
+                )));
             }
             Ok((None, None))
         }
-        Some(other) => Err(ApiError::bad_request(format!("unsupported resourceVersionMatch {other:?}"))),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "unsupported resourceVersionMatch {other:?}"
+        ))),
     }
 }
 
@@ -975,7 +1190,17 @@ pub async fn list_stream(
     let prefix = storage::collection_prefix(info, ns);
     let (revision, start_after) = list_start(&state, &prefix, &q).await?;
     let continued = q.continue_token.is_some();
-    let first = read_page(&state, &prefix, ListOptions { revision, start_after, limit: Some(STREAM_PAGE) }, continued).await?;
+    let first = read_page(
+        &state,
+        &prefix,
+        ListOptions {
+            revision,
+            start_after,
+            limit: Some(STREAM_PAGE),
+        },
+        continued,
+    )
+    .await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
     let head = format!(
         "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{{\"resourceVersion\":\"{}\"}},\"items\":[",
@@ -992,9 +1217,12 @@ pub async fn list_stream(
         let mut page = first;
         let mut wrote_any = false;
         loop {
-            let mut chunk = Vec::with_capacity(page.items.iter().map(|kv| kv.value.len() + 32).sum());
+            let mut chunk =
+                Vec::with_capacity(page.items.iter().map(|kv| kv.value.len() + 32).sum());
             for kv in &page.items {
-                let Ok(mut obj) = storage::decode(info, kv) else { continue };
+                let Ok(mut obj) = storage::decode(info, kv) else {
+                    continue;
+                };
                 if !q.matches(&obj) {
                     continue;
                 }
@@ -1011,11 +1239,17 @@ pub async fn list_stream(
             if !chunk.is_empty() && tx.send(bytes::Bytes::from(chunk)).await.is_err() {
                 return;
             }
-            let Some(last) = page.items.last().map(|kv| kv.key.clone()) else { break };
+            let Some(last) = page.items.last().map(|kv| kv.key.clone()) else {
+                break;
+            };
             if page.remaining == 0 {
                 break;
             }
-            let opts = ListOptions { revision: Some(page.revision), start_after: Some(last), limit: Some(STREAM_PAGE) };
+            let opts = ListOptions {
+                revision: Some(page.revision),
+                start_after: Some(last),
+                limit: Some(STREAM_PAGE),
+            };
             page = match read_page(&state, &prefix, opts, true).await {
                 Ok(p) => p,
                 // The body is already under way: ending it early is all that is left to do.
@@ -1031,7 +1265,12 @@ pub async fn list_stream(
 }
 
 /// List with selectors, paging and resourceVersion semantics.
-pub async fn list(state: &AppState, info: &ResourceInfo, ns: Option<&str>, q: &ListQuery) -> Result<Listed, ApiError> {
+pub async fn list(
+    state: &AppState,
+    info: &ResourceInfo,
+    ns: Option<&str>,
+    q: &ListQuery,
+) -> Result<Listed, ApiError> {
     let prefix = storage::collection_prefix(info, ns);
     let (revision, mut start_after) = list_start(state, &prefix, q).await?;
     let filtering = !q.label.is_empty() || q.field.as_ref().is_some_and(|f| !f.is_empty());
@@ -1039,7 +1278,11 @@ pub async fn list(state: &AppState, info: &ResourceInfo, ns: Option<&str>, q: &L
     let mut list_rev = revision;
     let page = q.limit.map(|l| if filtering { (l * 2).max(64) } else { l });
     loop {
-        let opts = ListOptions { revision: list_rev, start_after: start_after.clone(), limit: page };
+        let opts = ListOptions {
+            revision: list_rev,
+            start_after: start_after.clone(),
+            limit: page,
+        };
         let res = read_page(state, &prefix, opts, q.continue_token.is_some()).await?;
         list_rev = Some(res.revision);
         let n = res.items.len();
@@ -1057,13 +1300,23 @@ pub async fn list(state: &AppState, info: &ResourceInfo, ns: Option<&str>, q: &L
                         let token = more.then(|| encode_continue(res.revision, &kv.key));
                         // Only an unfiltered list knows how many items remain.
                         let remaining = (!filtering && more).then_some(left as i64);
-                        return Ok(Listed { items, resource_version: res.revision, continue_token: token, remaining });
+                        return Ok(Listed {
+                            items,
+                            resource_version: res.revision,
+                            continue_token: token,
+                            remaining,
+                        });
                     }
                 }
             }
         }
         if res.remaining == 0 || n == 0 || page.is_none() {
-            return Ok(Listed { items, resource_version: res.revision, continue_token: None, remaining: None });
+            return Ok(Listed {
+                items,
+                resource_version: res.revision,
+                continue_token: None,
+                remaining: None,
+            });
         }
         start_after = last_key;
     }
@@ -1113,7 +1366,10 @@ pub async fn delete_collection(
     let mut out = Vec::new();
     for obj in listed.items {
         let name = name_of(&obj).to_string();
-        let ons = obj.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_string);
+        let ons = obj
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         match delete(state, info, ons.as_deref().or(ns), &name, opts).await {
             Ok(d) => out.push(d.object),
             Err(e) if e.code == 404 => {}
@@ -1125,7 +1381,11 @@ pub async fn delete_collection(
 
 /// An error subject for something that is not a registered resource (`pods/binding`).
 pub fn subject_named(group_resource: &str, group: &str) -> Subject {
-    Subject { group_resource: group_resource.to_string(), group: group.to_string(), resource: group_resource.to_string() }
+    Subject {
+        group_resource: group_resource.to_string(),
+        group: group.to_string(),
+        resource: group_resource.to_string(),
+    }
 }
 
 /// Read-modify-write of server-owned fields (binding, namespace finalizers) that bypasses
@@ -1147,13 +1407,19 @@ pub async fn raw_update(
         if strip_rv(&new) == strip_rv(&current) {
             return Ok(current);
         }
-        match state.store.update(&key, storage::encode(info, &new), kv.mod_revision).await {
+        match state
+            .store
+            .update(&key, storage::encode(info, &new), kv.mod_revision)
+            .await
+        {
             Ok(rv) => {
                 storage::set_resource_version(&mut new, rv);
                 return Ok(new);
             }
             Err(StoreError::Conflict { .. }) => continue,
-            Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(&subject(info), name)),
+            Err(StoreError::NotFound { .. }) => {
+                return Err(ApiError::not_found(&subject(info), name))
+            }
             Err(e) => return Err(e.into()),
         }
     }

@@ -71,7 +71,10 @@ impl ServingNames {
                 dns.push(h.clone());
             }
         }
-        let mut all_ips: Vec<IpAddr> = vec!["127.0.0.1".parse().expect("literal"), "::1".parse().expect("literal")];
+        let mut all_ips: Vec<IpAddr> = vec![
+            "127.0.0.1".parse().expect("literal"),
+            "::1".parse().expect("literal"),
+        ];
         for ip in ips {
             if !all_ips.contains(ip) {
                 all_ips.push(*ip);
@@ -89,7 +92,10 @@ impl ServingNames {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PkiError + '_ {
-    move |source| PkiError::Io { path: path.to_path_buf(), source }
+    move |source| PkiError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn cert_err(what: &'static str) -> impl FnOnce(rcgen::Error) -> PkiError {
@@ -130,8 +136,16 @@ fn read_pair(dir: &Path, name: &str) -> Result<Option<CertPair>, PkiError> {
 }
 
 fn write_pair(dir: &Path, name: &str, pair: &CertPair) -> Result<(), PkiError> {
-    write_file_atomic(&dir.join(format!("{name}.crt")), pair.cert_pem.as_bytes(), 0o644)?;
-    write_file_atomic(&dir.join(format!("{name}.key")), pair.key_pem.as_bytes(), 0o600)
+    write_file_atomic(
+        &dir.join(format!("{name}.crt")),
+        pair.cert_pem.as_bytes(),
+        0o644,
+    )?;
+    write_file_atomic(
+        &dir.join(format!("{name}.key")),
+        pair.key_pem.as_bytes(),
+        0o600,
+    )
 }
 
 fn validity(params: &mut CertificateParams, days: i64) {
@@ -142,15 +156,26 @@ fn validity(params: &mut CertificateParams, days: i64) {
 
 fn new_ca() -> Result<CertPair, PkiError> {
     let key = KeyPair::generate().map_err(cert_err("cluster CA"))?;
-    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(cert_err("cluster CA"))?;
+    let mut params =
+        CertificateParams::new(Vec::<String>::new()).map_err(cert_err("cluster CA"))?;
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, format!("rkube-ca@{}", chrono::Utc::now().timestamp()));
+    dn.push(
+        DnType::CommonName,
+        format!("rkube-ca@{}", chrono::Utc::now().timestamp()),
+    );
     params.distinguished_name = dn;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     validity(&mut params, 3650);
     let cert = params.self_signed(&key).map_err(cert_err("cluster CA"))?;
-    Ok(CertPair { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
+    Ok(CertPair {
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    })
 }
 
 /// Issues a leaf certificate signed by the CA.
@@ -172,13 +197,16 @@ fn issue(
         dn.push(DnType::OrganizationName, *o);
     }
     params.distinguished_name = dn;
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     params.extended_key_usages = vec![usage];
     if let Some(names) = names {
         for d in &names.dns {
-            params
-                .subject_alt_names
-                .push(SanType::DnsName(d.clone().try_into().map_err(cert_err(what))?));
+            params.subject_alt_names.push(SanType::DnsName(
+                d.clone().try_into().map_err(cert_err(what))?,
+            ));
         }
         for ip in &names.ips {
             params.subject_alt_names.push(SanType::IpAddress(*ip));
@@ -186,12 +214,22 @@ fn issue(
     }
     validity(&mut params, 365);
     let cert = params.signed_by(&key, &issuer).map_err(cert_err(what))?;
-    Ok(CertPair { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
+    Ok(CertPair {
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    })
 }
 
 /// Issues a client certificate for `user` in `groups` (CN and O, as Kubernetes reads them).
 pub fn issue_client_cert(ca: &CertPair, user: &str, groups: &[&str]) -> Result<CertPair, PkiError> {
-    issue(ca, "client", user, groups, None, ExtendedKeyUsagePurpose::ClientAuth)
+    issue(
+        ca,
+        "client",
+        user,
+        groups,
+        None,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    )
 }
 
 impl ClusterPki {
@@ -235,17 +273,34 @@ impl ClusterPki {
                 pair
             }
         };
-        Ok(ClusterPki { ca, serving, admin, dir })
+        Ok(ClusterPki {
+            ca,
+            serving,
+            admin,
+            dir,
+        })
     }
 
     /// A kubeconfig for the admin user against `server_url`, with credentials embedded.
     pub fn admin_kubeconfig(&self, server_url: &str) -> String {
-        kubeconfig(server_url, &self.ca.cert_pem, "default", "default", &self.admin)
+        kubeconfig(
+            server_url,
+            &self.ca.cert_pem,
+            "default",
+            "default",
+            &self.admin,
+        )
     }
 }
 
 /// Renders a kubeconfig with one cluster, user and context, all called `name`.
-pub fn kubeconfig(server_url: &str, ca_pem: &str, name: &str, user: &str, cred: &CertPair) -> String {
+pub fn kubeconfig(
+    server_url: &str,
+    ca_pem: &str,
+    name: &str,
+    user: &str,
+    cred: &CertPair,
+) -> String {
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
     format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: {server_url}\n  name: {name}\ncontexts:\n- context:\n    cluster: {name}\n    user: {user}\n  name: {name}\ncurrent-context: {name}\npreferences: {{}}\nusers:\n- name: {user}\n  user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n",
@@ -257,7 +312,11 @@ pub fn kubeconfig(server_url: &str, ca_pem: &str, name: &str, user: &str, cred: 
 
 /// Reads the join token from `path`, creating a random one (`K10<ca hash>::server:<secret>`,
 /// the k3s form) when absent or when `wanted` differs.
-pub fn load_or_create_token(path: &Path, wanted: Option<&str>, ca_pem: &str) -> Result<String, PkiError> {
+pub fn load_or_create_token(
+    path: &Path,
+    wanted: Option<&str>,
+    ca_pem: &str,
+) -> Result<String, PkiError> {
     if let Some(t) = wanted {
         write_file_atomic(path, format!("{t}\n").as_bytes(), 0o600)?;
         return Ok(t.to_string());
@@ -279,7 +338,10 @@ pub fn load_or_create_token(path: &Path, wanted: Option<&str>, ca_pem: &str) -> 
     let ca_hash = {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(ca_pem.as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     };
     let token = format!("K10{ca_hash}::server:{secret}");
     write_file_atomic(path, format!("{token}\n").as_bytes(), 0o600)?;
@@ -289,16 +351,26 @@ pub fn load_or_create_token(path: &Path, wanted: Option<&str>, ca_pem: &str) -> 
 /// Parses the first PEM certificate chain and private key into rustls types.
 pub fn rustls_identity(
     pair: &CertPair,
-) -> Result<(Vec<rustls::pki_types::CertificateDer<'static>>, rustls::pki_types::PrivateKeyDer<'static>), PkiError> {
+) -> Result<
+    (
+        Vec<rustls::pki_types::CertificateDer<'static>>,
+        rustls::pki_types::PrivateKeyDer<'static>,
+    ),
+    PkiError,
+> {
     let certs: Vec<_> = rustls_pemfile::certs(&mut pair.cert_pem.as_bytes())
         .filter_map(Result::ok)
         .collect();
     let key = rustls_pemfile::private_key(&mut pair.key_pem.as_bytes())
         .ok()
         .flatten()
-        .ok_or_else(|| PkiError::BadPem { path: PathBuf::from("<key>") })?;
+        .ok_or_else(|| PkiError::BadPem {
+            path: PathBuf::from("<key>"),
+        })?;
     if certs.is_empty() {
-        return Err(PkiError::BadPem { path: PathBuf::from("<cert>") });
+        return Err(PkiError::BadPem {
+            path: PathBuf::from("<cert>"),
+        });
     }
     Ok((certs, key))
 }
@@ -324,18 +396,30 @@ mod tests {
         let (_, parsed) = x509_parser::parse_x509_certificate(&certs[0]).unwrap();
         let san = parsed.subject_alternative_name().unwrap().unwrap();
         let text = format!("{:?}", san.value);
-        assert!(text.contains("kubernetes.default.svc.cluster.local"), "{text}");
+        assert!(
+            text.contains("kubernetes.default.svc.cluster.local"),
+            "{text}"
+        );
         assert!(text.contains("other"), "{text}");
     }
 
     #[test]
     fn admin_cert_has_user_and_group() {
         let dir = tempfile::tempdir().unwrap();
-        let pki = ClusterPki::load_or_create(dir.path(), &ServingNames::for_cluster(&[], &[])).unwrap();
+        let pki =
+            ClusterPki::load_or_create(dir.path(), &ServingNames::for_cluster(&[], &[])).unwrap();
         let (certs, _) = rustls_identity(&pki.admin).unwrap();
         let (_, parsed) = x509_parser::parse_x509_certificate(&certs[0]).unwrap();
-        let cn: Vec<_> = parsed.subject().iter_common_name().map(|c| c.as_str().unwrap().to_string()).collect();
-        let o: Vec<_> = parsed.subject().iter_organization().map(|c| c.as_str().unwrap().to_string()).collect();
+        let cn: Vec<_> = parsed
+            .subject()
+            .iter_common_name()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        let o: Vec<_> = parsed
+            .subject()
+            .iter_organization()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
         assert_eq!(cn, vec!["system:admin"]);
         assert_eq!(o, vec!["system:masters"]);
         let kc = pki.admin_kubeconfig("https://127.0.0.1:6443");

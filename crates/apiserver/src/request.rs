@@ -9,8 +9,12 @@ use crate::error::ApiError;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     /// `/api`, `/apis`, `/apis/{group}`, `/api/v1`, `/apis/{group}/{version}`.
-    Discovery { group: Option<String>, version: Option<String>, legacy: bool },
-    Resource(ResourcePath),
+    Discovery {
+        group: Option<String>,
+        version: Option<String>,
+        legacy: bool,
+    },
+    Resource(Box<ResourcePath>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -28,10 +32,14 @@ pub struct ResourcePath {
 /// Kubernetes' name rules for path segments: no `.`/`..`, no `/` or `%`.
 fn check_segment(s: &str) -> Result<(), ApiError> {
     if s == "." || s == ".." {
-        return Err(ApiError::bad_request(format!("invalid path segment {s:?}: may not be '.' or '..'")));
+        return Err(ApiError::bad_request(format!(
+            "invalid path segment {s:?}: may not be '.' or '..'"
+        )));
     }
     if s.contains('/') || s.contains('%') {
-        return Err(ApiError::bad_request(format!("invalid path segment {s:?}: may not contain '/' or '%'")));
+        return Err(ApiError::bad_request(format!(
+            "invalid path segment {s:?}: may not contain '/' or '%'"
+        )));
     }
     if s.is_empty() {
         return Err(ApiError::path_not_found());
@@ -40,7 +48,9 @@ fn check_segment(s: &str) -> Result<(), ApiError> {
 }
 
 fn decode_segment(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Parses an API path (without query). `None` when the path is not under `/api` or `/apis`.
@@ -49,20 +59,50 @@ pub fn parse_path(registry: &Registry, path: &str) -> Result<Target, ApiError> {
     let parts: Vec<String> = raw.iter().map(|s| decode_segment(s)).collect();
     let (group, version, mut rest, legacy) = match parts.first().map(String::as_str) {
         Some("api") => match parts.get(1) {
-            None => return Ok(Target::Discovery { group: None, version: None, legacy: true }),
-            Some(v) if v.is_empty() => return Ok(Target::Discovery { group: None, version: None, legacy: true }),
+            None => {
+                return Ok(Target::Discovery {
+                    group: None,
+                    version: None,
+                    legacy: true,
+                })
+            }
+            Some(v) if v.is_empty() => {
+                return Ok(Target::Discovery {
+                    group: None,
+                    version: None,
+                    legacy: true,
+                })
+            }
             Some(v) => (String::new(), v.clone(), &parts[2..], true),
         },
         Some("apis") => match (parts.get(1), parts.get(2)) {
-            (None, _) => return Ok(Target::Discovery { group: None, version: None, legacy: false }),
+            (None, _) => {
+                return Ok(Target::Discovery {
+                    group: None,
+                    version: None,
+                    legacy: false,
+                })
+            }
             (Some(g), _) if g.is_empty() => {
-                return Ok(Target::Discovery { group: None, version: None, legacy: false })
+                return Ok(Target::Discovery {
+                    group: None,
+                    version: None,
+                    legacy: false,
+                })
             }
             (Some(g), None) => {
-                return Ok(Target::Discovery { group: Some(g.clone()), version: None, legacy: false })
+                return Ok(Target::Discovery {
+                    group: Some(g.clone()),
+                    version: None,
+                    legacy: false,
+                })
             }
             (Some(g), Some(v)) if v.is_empty() => {
-                return Ok(Target::Discovery { group: Some(g.clone()), version: None, legacy: false })
+                return Ok(Target::Discovery {
+                    group: Some(g.clone()),
+                    version: None,
+                    legacy: false,
+                })
             }
             (Some(g), Some(v)) => (g.clone(), v.clone(), &parts[3..], false),
         },
@@ -73,7 +113,11 @@ pub fn parse_path(registry: &Registry, path: &str) -> Result<Target, ApiError> {
         rest = &rest[..rest.len() - 1];
     }
     if rest.is_empty() {
-        return Ok(Target::Discovery { group: Some(group), version: Some(version), legacy });
+        return Ok(Target::Discovery {
+            group: Some(group),
+            version: Some(version),
+            legacy,
+        });
     }
     let mut watch_prefix = false;
     if rest[0] == "watch" {
@@ -113,7 +157,14 @@ pub fn parse_path(registry: &Registry, path: &str) -> Result<Target, ApiError> {
             return Err(ApiError::path_not_found());
         }
     }
-    Ok(Target::Resource(ResourcePath { info, namespace, name, subresource, rest: extra, watch_prefix }))
+    Ok(Target::Resource(Box::new(ResourcePath {
+        info,
+        namespace,
+        name,
+        subresource,
+        rest: extra,
+        watch_prefix,
+    })))
 }
 
 /// The query parameters Kubernetes' REST handlers take.
@@ -143,13 +194,16 @@ fn parse_bool(key: &str, v: &str) -> Result<bool, ApiError> {
     match v {
         "true" | "1" | "" => Ok(true),
         "false" | "0" => Ok(false),
-        _ => Err(ApiError::bad_request(format!("invalid value {v:?} for boolean parameter {key}"))),
+        _ => Err(ApiError::bad_request(format!(
+            "invalid value {v:?} for boolean parameter {key}"
+        ))),
     }
 }
 
 fn parse_int<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, ApiError> {
-    v.parse()
-        .map_err(|_| ApiError::bad_request(format!("invalid value {v:?} for integer parameter {key}")))
+    v.parse().map_err(|_| {
+        ApiError::bad_request(format!("invalid value {v:?} for integer parameter {key}"))
+    })
 }
 
 impl Params {
@@ -163,13 +217,19 @@ impl Params {
                 "fieldSelector" => p.field_selector = Some(v.to_string()),
                 "limit" => p.limit = Some(parse_int("limit", v)?),
                 "continue" => p.continue_token = Some(v.to_string()).filter(|s| !s.is_empty()),
-                "resourceVersion" => p.resource_version = Some(v.to_string()).filter(|s| !s.is_empty()),
+                "resourceVersion" => {
+                    p.resource_version = Some(v.to_string()).filter(|s| !s.is_empty())
+                }
                 "resourceVersionMatch" => {
                     p.resource_version_match = Some(v.to_string()).filter(|s| !s.is_empty())
                 }
                 "watch" => p.watch = parse_bool("watch", v)?,
-                "allowWatchBookmarks" => p.allow_watch_bookmarks = parse_bool("allowWatchBookmarks", v)?,
-                "sendInitialEvents" => p.send_initial_events = Some(parse_bool("sendInitialEvents", v)?),
+                "allowWatchBookmarks" => {
+                    p.allow_watch_bookmarks = parse_bool("allowWatchBookmarks", v)?
+                }
+                "sendInitialEvents" => {
+                    p.send_initial_events = Some(parse_bool("sendInitialEvents", v)?)
+                }
                 "timeoutSeconds" => p.timeout_seconds = Some(parse_int("timeoutSeconds", v)?),
                 "dryRun" => {
                     if v == "All" {
@@ -181,11 +241,17 @@ impl Params {
                     }
                 }
                 "fieldManager" => p.field_manager = Some(v.to_string()).filter(|s| !s.is_empty()),
-                "fieldValidation" => p.field_validation = Some(v.to_string()).filter(|s| !s.is_empty()),
+                "fieldValidation" => {
+                    p.field_validation = Some(v.to_string()).filter(|s| !s.is_empty())
+                }
                 "force" => p.force = parse_bool("force", v)?,
-                "gracePeriodSeconds" => p.grace_period_seconds = Some(parse_int("gracePeriodSeconds", v)?),
+                "gracePeriodSeconds" => {
+                    p.grace_period_seconds = Some(parse_int("gracePeriodSeconds", v)?)
+                }
                 "propagationPolicy" => p.propagation_policy = Some(v.to_string()),
-                "orphanDependents" => p.orphan_dependents = Some(parse_bool("orphanDependents", v)?),
+                "orphanDependents" => {
+                    p.orphan_dependents = Some(parse_bool("orphanDependents", v)?)
+                }
                 "includeObject" => p.include_object = Some(v.to_string()),
                 _ => {}
             }
@@ -204,7 +270,9 @@ pub enum Rendering {
 
 /// Picks the first acceptable representation in the client's order of preference.
 pub fn negotiate(accept: Option<&str>) -> Result<Rendering, ApiError> {
-    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else { return Ok(Rendering::Object) };
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Ok(Rendering::Object);
+    };
     for item in accept.split(',') {
         let mut parts = item.split(';').map(str::trim);
         let media = parts.next().unwrap_or("");
@@ -219,7 +287,10 @@ pub fn negotiate(accept: Option<&str>) -> Result<Rendering, ApiError> {
                 }
             }
         }
-        let json_like = matches!(media, "application/json" | "application/*" | "*/*" | "application/yaml");
+        let json_like = matches!(
+            media,
+            "application/json" | "application/*" | "*/*" | "application/yaml"
+        );
         if !json_like {
             continue;
         }
@@ -245,7 +316,7 @@ mod tests {
 
     fn res(path: &str) -> ResourcePath {
         match parse_path(&reg(), path).unwrap() {
-            Target::Resource(r) => r,
+            Target::Resource(r) => *r,
             other => panic!("{other:?}"),
         }
     }
@@ -253,43 +324,95 @@ mod tests {
     #[test]
     fn parses_paths() {
         let r = res("/api/v1/namespaces/default/pods/web");
-        assert_eq!((r.info.plural, r.namespace.as_deref(), r.name.as_deref()), ("pods", Some("default"), Some("web")));
+        assert_eq!(
+            (r.info.plural, r.namespace.as_deref(), r.name.as_deref()),
+            ("pods", Some("default"), Some("web"))
+        );
         let r = res("/api/v1/namespaces/kube-system");
-        assert_eq!((r.info.plural, r.namespace, r.name.as_deref()), ("namespaces", None, Some("kube-system")));
+        assert_eq!(
+            (r.info.plural, r.namespace, r.name.as_deref()),
+            ("namespaces", None, Some("kube-system"))
+        );
         let r = res("/api/v1/namespaces/x/status");
-        assert_eq!((r.info.plural, r.name.as_deref(), r.subresource.as_deref()), ("namespaces", Some("x"), Some("status")));
+        assert_eq!(
+            (r.info.plural, r.name.as_deref(), r.subresource.as_deref()),
+            ("namespaces", Some("x"), Some("status"))
+        );
         let r = res("/apis/apps/v1/namespaces/a/deployments/d/scale");
         assert_eq!(r.subresource.as_deref(), Some("scale"));
         let r = res("/api/v1/pods");
         assert_eq!((r.info.plural, r.namespace, r.name), ("pods", None, None));
         let r = res("/api/v1/watch/namespaces/a/pods");
         assert!(r.watch_prefix);
-        assert!(matches!(parse_path(&reg(), "/apis/apps/v1").unwrap(), Target::Discovery { .. }));
-        assert!(matches!(parse_path(&reg(), "/api").unwrap(), Target::Discovery { legacy: true, .. }));
+        assert!(matches!(
+            parse_path(&reg(), "/apis/apps/v1").unwrap(),
+            Target::Discovery { .. }
+        ));
+        assert!(matches!(
+            parse_path(&reg(), "/api").unwrap(),
+            Target::Discovery { legacy: true, .. }
+        ));
     }
 
     #[test]
     fn rejects_bad_paths() {
         assert_eq!(parse_path(&reg(), "/api/v1/nope").unwrap_err().code, 404);
-        assert_eq!(parse_path(&reg(), "/api/v1/namespaces/default/pods/..").unwrap_err().code, 400);
-        assert_eq!(parse_path(&reg(), "/api/v1/namespaces/default/pods/a%2Fb").unwrap_err().code, 400);
-        assert_eq!(parse_path(&reg(), "/api/v1/namespaces/default/pods/x/bogus").unwrap_err().code, 404);
-        assert_eq!(parse_path(&reg(), "/api/v1/namespaces/default/nodes").unwrap_err().code, 404);
+        assert_eq!(
+            parse_path(&reg(), "/api/v1/namespaces/default/pods/..")
+                .unwrap_err()
+                .code,
+            400
+        );
+        assert_eq!(
+            parse_path(&reg(), "/api/v1/namespaces/default/pods/a%2Fb")
+                .unwrap_err()
+                .code,
+            400
+        );
+        assert_eq!(
+            parse_path(&reg(), "/api/v1/namespaces/default/pods/x/bogus")
+                .unwrap_err()
+                .code,
+            404
+        );
+        assert_eq!(
+            parse_path(&reg(), "/api/v1/namespaces/default/nodes")
+                .unwrap_err()
+                .code,
+            404
+        );
     }
 
     #[test]
     fn negotiates_tables() {
         let a = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
         assert_eq!(negotiate(Some(a)).unwrap(), Rendering::Table);
-        assert_eq!(negotiate(Some("application/json")).unwrap(), Rendering::Object);
+        assert_eq!(
+            negotiate(Some("application/json")).unwrap(),
+            Rendering::Object
+        );
         assert_eq!(negotiate(None).unwrap(), Rendering::Object);
-        assert_eq!(negotiate(Some("application/vnd.kubernetes.protobuf, application/json")).unwrap(), Rendering::Object);
-        assert_eq!(negotiate(Some("application/vnd.kubernetes.protobuf")).unwrap_err().code, 406);
+        assert_eq!(
+            negotiate(Some(
+                "application/vnd.kubernetes.protobuf, application/json"
+            ))
+            .unwrap(),
+            Rendering::Object
+        );
+        assert_eq!(
+            negotiate(Some("application/vnd.kubernetes.protobuf"))
+                .unwrap_err()
+                .code,
+            406
+        );
     }
 
     #[test]
     fn params() {
-        let p = Params::parse(Some("labelSelector=app%3Dweb&limit=5&dryRun=All&watch=true")).unwrap();
+        let p = Params::parse(Some(
+            "labelSelector=app%3Dweb&limit=5&dryRun=All&watch=true",
+        ))
+        .unwrap();
         assert_eq!(p.label_selector.as_deref(), Some("app=web"));
         assert_eq!(p.limit, Some(5));
         assert!(p.dry_run && p.watch);

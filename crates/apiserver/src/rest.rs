@@ -9,8 +9,8 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::Utc;
-use http::{Method, StatusCode};
 use futures::StreamExt;
+use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use rkube_api::decode::{self, BodyFormat};
 use rkube_api::patch::PatchType;
@@ -50,19 +50,33 @@ pub struct Call {
 
 async fn handle(state: Arc<AppState>, req: Request) -> Result<Response, ApiError> {
     let path = req.uri().path().to_string();
-    if !(path == "/api" || path == "/apis" || path.starts_with("/api/") || path.starts_with("/apis/")) {
+    if !(path == "/api"
+        || path == "/apis"
+        || path.starts_with("/api/")
+        || path.starts_with("/apis/"))
+    {
         return Err(ApiError::path_not_found());
     }
-    let accept = req.headers().get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).map(str::to_string);
+    let accept = req
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .map(str::to_string);
     let target = request::parse_path(&state.registry, &path)?;
     let rp = match target {
-        Target::Discovery { group, version, legacy } => {
+        Target::Discovery {
+            group,
+            version,
+            legacy,
+        } => {
             if req.method() != Method::GET {
-                return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource"));
+                return Err(ApiError::method_not_allowed(
+                    "the server does not allow this method on the requested resource",
+                ));
             }
             return discovery_response(&state, group, version, legacy, accept.as_deref(), &req);
         }
-        Target::Resource(rp) => rp,
+        Target::Resource(rp) => *rp,
     };
     let params = Params::parse(req.uri().query())?;
     let rendering = negotiate(accept.as_deref())?;
@@ -85,7 +99,11 @@ async fn handle(state: Arc<AppState>, req: Request) -> Result<Response, ApiError
 }
 
 fn header(req: &Request, name: http::header::HeaderName) -> String {
-    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
 }
 
 fn discovery_response(
@@ -103,12 +121,20 @@ fn discovery_response(
             let v = aggregated.expect("checked");
             let doc = discovery::aggregated_discovery(reg, legacy, v);
             let mut resp = json_response(StatusCode::OK, &doc, &[]);
-            resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(v.content_type()));
-            resp.headers_mut().insert("Vary", http::HeaderValue::from_static("Accept"));
+            resp.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(v.content_type()),
+            );
+            resp.headers_mut()
+                .insert("Vary", http::HeaderValue::from_static("Accept"));
             return Ok(resp);
         }
         (None, None) if legacy => {
-            let host = req.headers().get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+            let host = req
+                .headers()
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
             let addr = if host.is_empty() {
                 format!("{}:{}", state.config.advertise_address, state.config.port)
             } else {
@@ -118,9 +144,8 @@ fn discovery_response(
         }
         (None, None) => discovery::api_group_list(reg),
         (Some(g), None) => discovery::api_group(reg, &g).ok_or_else(ApiError::path_not_found)?,
-        (g, Some(v)) => {
-            discovery::api_resource_list(reg, g.as_deref().unwrap_or(""), &v).ok_or_else(ApiError::path_not_found)?
-        }
+        (g, Some(v)) => discovery::api_resource_list(reg, g.as_deref().unwrap_or(""), &v)
+            .ok_or_else(ApiError::path_not_found)?,
     };
     Ok(json_response(StatusCode::OK, &body, &[]))
 }
@@ -128,7 +153,12 @@ fn discovery_response(
 /// A JSON response with Kubernetes' `Warning` headers.
 pub fn json_response(code: StatusCode, body: &Value, warnings: &[String]) -> Response {
     let bytes = serde_json::to_vec(body).expect("JSON values serialise");
-    let mut resp = (code, [(http::header::CONTENT_TYPE, "application/json")], bytes).into_response();
+    let mut resp = (
+        code,
+        [(http::header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response();
     for w in warnings {
         let text = format!("299 - {}", serde_json::to_string(w).expect("string"));
         if let Ok(v) = http::HeaderValue::from_str(&text) {
@@ -143,7 +173,10 @@ pub async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
     match limited.collect().await {
         Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
             Err(ApiError::too_large(MAX_BODY_BYTES))
         }
         Err(_) => Err(ApiError::bad_request("unable to read the request body")),
@@ -162,13 +195,18 @@ pub fn body_format(content_type: &str) -> Result<BodyFormat, ApiError> {
 
 /// A protobuf body (what Go clients send for built-in kinds) as Kubernetes JSON.
 fn decode_protobuf_body(bytes: &[u8]) -> Result<Value, ApiError> {
-    protobuf::decode_protobuf(bytes).map_err(|e| ApiError::bad_request(format!("unable to decode the protobuf body: {e}")))
+    protobuf::decode_protobuf(bytes)
+        .map_err(|e| ApiError::bad_request(format!("unable to decode the protobuf body: {e}")))
 }
 
 /// Parses a body into a value (with duplicate-field detection for JSON and YAML).
 pub async fn parse_body(call: &mut Call) -> Result<(Value, Vec<String>), ApiError> {
     let protobuf_body = protobuf::is_protobuf(&call.content_type);
-    let format = if protobuf_body { BodyFormat::Json } else { body_format(&call.content_type)? };
+    let format = if protobuf_body {
+        BodyFormat::Json
+    } else {
+        body_format(&call.content_type)?
+    };
     let body = std::mem::replace(&mut call.body, Body::empty());
     let bytes = read_body(body).await?;
     if bytes.is_empty() {
@@ -178,7 +216,8 @@ pub async fn parse_body(call: &mut Call) -> Result<(Value, Vec<String>), ApiErro
         // Kubernetes checks no unknown or duplicate fields in protobuf bodies.
         return Ok((decode_protobuf_body(&bytes)?, Vec::new()));
     }
-    let parsed = decode::parse_body(&bytes, format).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let parsed =
+        decode::parse_body(&bytes, format).map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok((parsed.value, parsed.duplicate_fields))
 }
 
@@ -220,7 +259,13 @@ impl Call {
             Rendering::Object => obj.clone(),
             Rendering::Table => {
                 let meta = json!({"resourceVersion": obj.pointer("/metadata/resourceVersion").cloned().unwrap_or(json!(""))});
-                table_for(self.info(), std::slice::from_ref(obj), meta, self.params.include_object.as_deref(), true)
+                table_for(
+                    self.info(),
+                    std::slice::from_ref(obj),
+                    meta,
+                    self.params.include_object.as_deref(),
+                    true,
+                )
             }
             Rendering::PartialObjectMetadata => partial_metadata(obj),
         }
@@ -237,7 +282,13 @@ pub fn partial_metadata(obj: &Value) -> Value {
 }
 
 /// A `meta.k8s.io/v1` Table of `items`.
-pub fn table_for(info: &ResourceInfo, items: &[Value], meta: Value, include: Option<&str>, with_columns: bool) -> Value {
+pub fn table_for(
+    info: &ResourceInfo,
+    items: &[Value],
+    meta: Value,
+    include: Option<&str>,
+    with_columns: bool,
+) -> Value {
     let now = Utc::now();
     let rows: Vec<Value> = items
         .iter()
@@ -260,7 +311,11 @@ pub fn table_for(info: &ResourceInfo, items: &[Value], meta: Value, include: Opt
             row
         })
         .collect();
-    let columns = if with_columns { table::column_definitions(info) } else { Vec::new() };
+    let columns = if with_columns {
+        table::column_definitions(info)
+    } else {
+        Vec::new()
+    };
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
@@ -279,9 +334,13 @@ async fn route(mut call: Call) -> Result<Response, ApiError> {
         return Ok(resp);
     }
     match (&method, name.as_deref(), sub.as_deref()) {
-        (&Method::GET, None, None) if call.params.watch || call.path.watch_prefix => watch::serve(call).await,
+        (&Method::GET, None, None) if call.params.watch || call.path.watch_prefix => {
+            watch::serve(call).await
+        }
         (&Method::GET, None, None) => list(call).await,
-        (&Method::GET, Some(_), None) if call.params.watch || call.path.watch_prefix => watch::serve(call).await,
+        (&Method::GET, Some(_), None) if call.params.watch || call.path.watch_prefix => {
+            watch::serve(call).await
+        }
         (&Method::GET, Some(n), None | Some("status")) => {
             let obj = ops::get_required(&call.state, call.info(), call.ns(), n).await?;
             Ok(json_response(StatusCode::OK, &call.render_one(&obj), &[]))
@@ -304,7 +363,9 @@ async fn route(mut call: Call) -> Result<Response, ApiError> {
             let (n, s) = (n.to_string(), s.to_string());
             subresources::handle(call, &n, &s).await
         }
-        _ => Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource")),
+        _ => Err(ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        )),
     }
 }
 
@@ -314,8 +375,13 @@ async fn list(call: Call) -> Result<Response, ApiError> {
     if call.rendering == Rendering::Object && q.limit.is_none() {
         // Whole collections are streamed page by page rather than built in memory.
         let rx = ops::list_stream(call.state.clone(), &info, call.ns(), q).await?;
-        let stream = tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok::<Bytes, std::convert::Infallible>);
-        let resp = ([(http::header::CONTENT_TYPE, "application/json")], Body::from_stream(stream)).into_response();
+        let stream = tokio_stream::wrappers::ReceiverStream::new(rx)
+            .map(Ok::<Bytes, std::convert::Infallible>);
+        let resp = (
+            [(http::header::CONTENT_TYPE, "application/json")],
+            Body::from_stream(stream),
+        )
+            .into_response();
         return Ok(resp);
     }
     let listed = ops::list(&call.state, &info, call.ns(), &q).await?;
@@ -323,7 +389,13 @@ async fn list(call: Call) -> Result<Response, ApiError> {
         Rendering::Object => ops::list_object(&info, listed),
         Rendering::Table => {
             let meta = ops::list_meta(&listed);
-            table_for(&info, &listed.items, meta, call.params.include_object.as_deref(), true)
+            table_for(
+                &info,
+                &listed.items,
+                meta,
+                call.params.include_object.as_deref(),
+                true,
+            )
         }
         Rendering::PartialObjectMetadata => {
             let meta = ops::list_meta(&listed);
@@ -337,14 +409,20 @@ async fn list(call: Call) -> Result<Response, ApiError> {
 async fn create(mut call: Call) -> Result<Response, ApiError> {
     let info = call.info().clone();
     if info.namespaced && call.ns().is_none() {
-        return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource"));
+        return Err(ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        ));
     }
     let opts = call.write_options()?;
     let (value, dups) = parse_body(&mut call).await?;
     let mut warnings = Vec::new();
     let obj = ops::decode_body(&info, value, &dups, opts.field_validation, &mut warnings)?;
     let created = ops::create(&call.state, &info, call.ns(), obj, &opts).await?;
-    Ok(json_response(StatusCode::CREATED, &call.render_one(&created), &warnings))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &call.render_one(&created),
+        &warnings,
+    ))
 }
 
 async fn update(mut call: Call, name: &str, sub: Option<&str>) -> Result<Response, ApiError> {
@@ -354,7 +432,11 @@ async fn update(mut call: Call, name: &str, sub: Option<&str>) -> Result<Respons
     let mut warnings = Vec::new();
     let obj = ops::decode_body(&info, value, &dups, opts.field_validation, &mut warnings)?;
     let updated = ops::update(&call.state, &info, call.ns(), name, sub, obj, &opts).await?;
-    Ok(json_response(StatusCode::OK, &call.render_one(&updated), &warnings))
+    Ok(json_response(
+        StatusCode::OK,
+        &call.render_one(&updated),
+        &warnings,
+    ))
 }
 
 /// Parses a PATCH body by its patch type.
@@ -363,9 +445,14 @@ pub async fn patch_body(call: &mut Call) -> Result<(PatchType, Value), ApiError>
         .ok_or_else(|| ApiError::unsupported_media_type(&call.content_type))?;
     let body = std::mem::replace(&mut call.body, Body::empty());
     let bytes = read_body(body).await?;
-    let format = if pt == PatchType::Apply { BodyFormat::Yaml } else { BodyFormat::Json };
+    let format = if pt == PatchType::Apply {
+        BodyFormat::Yaml
+    } else {
+        BodyFormat::Json
+    };
     let value: Value = if pt == PatchType::Json {
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?
     } else {
         decode::parse_body(&bytes, format)
             .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?
@@ -396,9 +483,23 @@ async fn patch(mut call: Call, name: &str, sub: Option<&str>) -> Result<Response
             "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch",
         ));
     }
-    let (obj, created) =
-        ops::patch(&call.state, &info, call.ns(), name, sub, pt, body, call.params.force, &opts).await?;
-    let code = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let (obj, created) = ops::patch(
+        &call.state,
+        &info,
+        call.ns(),
+        name,
+        sub,
+        pt,
+        body,
+        call.params.force,
+        &opts,
+    )
+    .await?;
+    let code = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(json_response(code, &call.render_one(&obj), &[]))
 }
 
@@ -416,7 +517,10 @@ async fn delete_options(call: &mut Call) -> Result<DeleteOptions, ApiError> {
     } else if protobuf::is_protobuf(&call.content_type) {
         Some(decode_protobuf_body(&bytes)?)
     } else {
-        Some(serde_json::from_slice::<Value>(&bytes).map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))?)
+        Some(
+            serde_json::from_slice::<Value>(&bytes)
+                .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))?,
+        )
     };
     DeleteOptions::from_parts(&call.params, value.as_ref())
 }
@@ -428,10 +532,18 @@ async fn delete(mut call: Call, name: &str) -> Result<Response, ApiError> {
     if !deleted.gone {
         // Marked for deletion (finalizers or a grace period): Kubernetes answers 200 with the
         // object as it now is.
-        return Ok(json_response(StatusCode::OK, &call.render_one(&deleted.object), &[]));
+        return Ok(json_response(
+            StatusCode::OK,
+            &call.render_one(&deleted.object),
+            &[],
+        ));
     }
     if returns_deleted_object(&info) {
-        return Ok(json_response(StatusCode::OK, &call.render_one(&deleted.object), &[]));
+        return Ok(json_response(
+            StatusCode::OK,
+            &call.render_one(&deleted.object),
+            &[],
+        ));
     }
     let mut details = json!({"name": name, "kind": info.plural});
     if !info.group.is_empty() {

@@ -40,7 +40,9 @@ pub fn encode(info: &ResourceInfo, obj: &Value) -> Bytes {
     if storage_version != info.api_version() {
         match convert::convert(obj.clone(), &storage_version) {
             Ok(converted) => obj = converted,
-            Err(e) => tracing::error!(error = %e, kind = info.kind, "converting to the storage version failed; storing as served"),
+            Err(e) => {
+                tracing::error!(error = %e, kind = info.kind, "converting to the storage version failed; storing as served")
+            }
         }
     }
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -51,10 +53,16 @@ pub fn encode(info: &ResourceInfo, obj: &Value) -> Bytes {
 
 /// Reads an object back in the version the client asked for and stamps its resourceVersion.
 pub fn decode(info: &ResourceInfo, kv: &KeyValue) -> Result<Value, ApiError> {
-    let mut obj: Value = serde_json::from_slice(&kv.value).map_err(|e| ApiError::internal("decoding stored object", &e))?;
+    let mut obj: Value = serde_json::from_slice(&kv.value)
+        .map_err(|e| ApiError::internal("decoding stored object", &e))?;
     let wanted = info.api_version();
-    if obj.get("apiVersion").and_then(Value::as_str).is_some_and(|av| av != wanted) {
-        obj = convert::convert(obj, &wanted).map_err(|e| ApiError::internal("converting a stored object", &e))?;
+    if obj
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .is_some_and(|av| av != wanted)
+    {
+        obj = convert::convert(obj, &wanted)
+            .map_err(|e| ApiError::internal("converting a stored object", &e))?;
     }
     set_resource_version(&mut obj, kv.mod_revision);
     Ok(obj)
@@ -68,7 +76,10 @@ pub fn set_resource_version(obj: &mut Value, rv: i64) {
 
 /// The object's resourceVersion as a revision, if it has a valid one.
 pub fn resource_version(obj: &Value) -> Result<Option<i64>, ApiError> {
-    match obj.pointer("/metadata/resourceVersion").and_then(Value::as_str) {
+    match obj
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+    {
         None | Some("") => Ok(None),
         Some(s) => s
             .parse::<i64>()
@@ -83,12 +94,23 @@ mod tests {
 
     #[test]
     fn round_trip_without_rv() {
-        let info = rkube_api::Registry::builtin().lookup("", "v1", "configmaps").unwrap().clone();
+        let info = rkube_api::Registry::builtin()
+            .lookup("", "v1", "configmaps")
+            .unwrap()
+            .clone();
         let obj = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "resourceVersion": "5"}});
         let b = encode(&info, &obj);
         assert!(!String::from_utf8_lossy(&b).contains("resourceVersion"));
-        let kv = KeyValue { key: "k".into(), value: b, create_revision: 3, mod_revision: 9 };
-        assert_eq!(decode(&info, &kv).unwrap()["metadata"]["resourceVersion"], "9");
+        let kv = KeyValue {
+            key: "k".into(),
+            value: b,
+            create_revision: 3,
+            mod_revision: 9,
+        };
+        assert_eq!(
+            decode(&info, &kv).unwrap()["metadata"]["resourceVersion"],
+            "9"
+        );
     }
 
     #[test]
@@ -101,7 +123,12 @@ mod tests {
             "metadata": {"name": "e", "namespace": "default"}, "note": "hello", "reason": "Started",
             "regarding": {"kind": "Pod", "name": "p"}, "eventTime": "2026-01-01T00:00:00.000000Z",
             "reportingController": "rkube", "reportingInstance": "n", "action": "Start", "type": "Normal"});
-        let kv = KeyValue { key: "k".into(), value: encode(&new, &ev), create_revision: 2, mod_revision: 2 };
+        let kv = KeyValue {
+            key: "k".into(),
+            value: encode(&new, &ev),
+            create_revision: 2,
+            mod_revision: 2,
+        };
         let as_core = decode(&core, &kv).unwrap();
         assert_eq!(as_core["apiVersion"], "v1");
         assert_eq!(as_core["message"], "hello");

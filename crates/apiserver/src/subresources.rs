@@ -2,8 +2,8 @@
 //! `namespaces/finalize`) and the virtual resources that are answered but never stored
 //! (`bindings`, access reviews, self-subject reviews).
 
-use http::{Method, StatusCode};
 use axum::response::Response;
+use http::{Method, StatusCode};
 use rkube_api::patch::PatchType;
 use rkube_api::selectors::LabelSelector;
 use rkube_api::ResourceInfo;
@@ -28,11 +28,16 @@ pub async fn virtual_create(call: &mut Call) -> Result<Option<Response>, ApiErro
         return Ok(None);
     }
     if call.method != Method::POST || call.path.name.is_some() {
-        return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource"));
+        return Err(ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        ));
     }
     let (mut body, _) = rest::parse_body(call).await?;
     ops::check_type(&info, &mut body)?;
-    let user = call.user.clone().unwrap_or(crate::auth::UserInfo { username: "system:anonymous".into(), groups: vec![] });
+    let user = call.user.clone().unwrap_or(crate::auth::UserInfo {
+        username: "system:anonymous".into(),
+        groups: vec![],
+    });
     let resp = match info.plural {
         "selfsubjectaccessreviews" => {
             // Every authenticated user is an administrator until RBAC is enforced.
@@ -51,7 +56,11 @@ pub async fn virtual_create(call: &mut Call) -> Result<Option<Response>, ApiErro
             json_response(StatusCode::CREATED, &out, &[])
         }
         _ => {
-            let name = body.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+            let name = body
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let ns = call.ns().map(str::to_string);
             bind(&call.state, ns.as_deref(), &name, &body).await?
         }
@@ -73,43 +82,72 @@ pub async fn handle(mut call: Call, name: &str, sub: &str) -> Result<Response, A
             bind(&call.state, call.ns(), name, &body).await
         }
         ("eviction", &Method::POST) => evict(&mut call, name).await,
-        ("finalize", &Method::PUT) if is(&info, "", "namespaces") => finalize_namespace(&mut call, name).await,
+        ("finalize", &Method::PUT) if is(&info, "", "namespaces") => {
+            finalize_namespace(&mut call, name).await
+        }
         ("log" | "exec" | "attach" | "portforward" | "proxy", _) => {
             let obj = ops::get_required(&call.state, &info, call.ns(), name).await?;
-            let node = obj.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or("");
+            let node = obj
+                .pointer("/spec/nodeName")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if is(&info, "", "pods") && node.is_empty() {
-                return Err(ApiError::bad_request(format!("pod {name} does not have a host assigned")));
+                return Err(ApiError::bad_request(format!(
+                    "pod {name} does not have a host assigned"
+                )));
             }
             Err(ApiError::new(
                 503,
                 "ServiceUnavailable",
-                format!("no node agent connection is available for {sub} on {}", info.plural),
+                format!(
+                    "no node agent connection is available for {sub} on {}",
+                    info.plural
+                ),
             ))
         }
-        _ => Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource")),
+        _ => Err(ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        )),
     }
 }
 
 /// Formats a label selector the way Kubernetes prints one (`a=b,c in (d,e)`), sorted by key.
 pub fn format_selector(sel: &Value) -> String {
     let mut reqs: Vec<(String, String)> = Vec::new();
-    let labels = sel.get("matchLabels").and_then(Value::as_object).cloned().unwrap_or_else(|| {
-        // A ReplicationController's selector is a plain map.
-        if sel.get("matchExpressions").is_none() {
-            sel.as_object().cloned().unwrap_or_default()
-        } else {
-            Map::new()
-        }
-    });
+    let labels = sel
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_else(|| {
+            // A ReplicationController's selector is a plain map.
+            if sel.get("matchExpressions").is_none() {
+                sel.as_object().cloned().unwrap_or_default()
+            } else {
+                Map::new()
+            }
+        });
     for (k, v) in &labels {
         reqs.push((k.clone(), format!("{k}={}", v.as_str().unwrap_or(""))));
     }
-    for e in sel.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
-        let key = e.get("key").and_then(Value::as_str).unwrap_or("").to_string();
+    for e in sel
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let key = e
+            .get("key")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let mut vals: Vec<String> = e
             .get("values")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         vals.sort();
         let text = match e.get("operator").and_then(Value::as_str).unwrap_or("") {
@@ -122,19 +160,31 @@ pub fn format_selector(sel: &Value) -> String {
         reqs.push((key, text));
     }
     reqs.sort();
-    reqs.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join(",")
+    reqs.into_iter()
+        .map(|(_, t)| t)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The `autoscaling/v1` Scale of a scalable object.
 fn scale_of(_info: &ResourceInfo, obj: &Value) -> Value {
     let meta = obj.get("metadata").cloned().unwrap_or(json!({}));
     let mut m = Map::new();
-    for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+    for k in [
+        "name",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+    ] {
         if let Some(v) = meta.get(k) {
             m.insert(k.into(), v.clone());
         }
     }
-    let selector = obj.pointer("/spec/selector").map(format_selector).unwrap_or_default();
+    let selector = obj
+        .pointer("/spec/selector")
+        .map(format_selector)
+        .unwrap_or_default();
     json!({
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
@@ -164,11 +214,16 @@ async fn scale_write(call: &mut Call, name: &str) -> Result<Response, ApiError> 
         let desired = match kind {
             None => body.clone(),
             Some(PatchType::Apply) => {
-                return Err(ApiError::unsupported_media_type("application/apply-patch+yaml"));
+                return Err(ApiError::unsupported_media_type(
+                    "application/apply-patch+yaml",
+                ));
             }
             Some(pt) => ops::apply_patch(&info2, &scale, pt, &body)?,
         };
-        let replicas = desired.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0);
+        let replicas = desired
+            .pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
         if replicas < 0 {
             return Err(ApiError::new(
                 422,
@@ -179,7 +234,10 @@ async fn scale_write(call: &mut Call, name: &str) -> Result<Response, ApiError> 
         let mut new = current.clone();
         new["spec"]["replicas"] = json!(replicas);
         // A Scale PUT may pin the object's resourceVersion.
-        match desired.pointer("/metadata/resourceVersion").and_then(Value::as_str) {
+        match desired
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+        {
             Some(rv) if !rv.is_empty() && kind.is_none() => {
                 meta_mut(&mut new).insert("resourceVersion".into(), json!(rv));
             }
@@ -190,17 +248,30 @@ async fn scale_write(call: &mut Call, name: &str) -> Result<Response, ApiError> 
         Ok(new)
     });
     let updated = ops::update_with(&state, &info, call.ns(), name, None, &opts, transform).await?;
-    Ok(json_response(StatusCode::OK, &scale_of(&info, &updated), &[]))
+    Ok(json_response(
+        StatusCode::OK,
+        &scale_of(&info, &updated),
+        &[],
+    ))
 }
 
 /// Assigns a pod to a node (`pods/binding`, or the `bindings` resource).
-async fn bind(state: &AppState, ns: Option<&str>, name: &str, binding: &Value) -> Result<Response, ApiError> {
+async fn bind(
+    state: &AppState,
+    ns: Option<&str>,
+    name: &str,
+    binding: &Value,
+) -> Result<Response, ApiError> {
     let pods = state
         .registry
         .lookup("", "v1", "pods")
         .expect("pods are always registered")
         .clone();
-    let node = binding.pointer("/target/name").and_then(Value::as_str).unwrap_or("").to_string();
+    let node = binding
+        .pointer("/target/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if node.is_empty() {
         return Err(ApiError::new(
             422,
@@ -218,7 +289,11 @@ async fn bind(state: &AppState, ns: Option<&str>, name: &str, binding: &Value) -
                 &format!("pod {name_owned} is being deleted, cannot be assigned to a host"),
             ));
         }
-        if let Some(existing) = pod.pointer("/spec/nodeName").and_then(Value::as_str).filter(|n| !n.is_empty()) {
+        if let Some(existing) = pod
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+        {
             return Err(ApiError::conflict(
                 &ops::subject_named("pods/binding", ""),
                 &name_owned,
@@ -252,13 +327,19 @@ pub fn set_condition(obj: &mut Value, kind: &str, status: &str, reason: Option<&
         .expect("status is an object")
         .entry("conditions")
         .or_insert_with(|| json!([]));
-    let Some(list) = conds.as_array_mut() else { return };
+    let Some(list) = conds.as_array_mut() else {
+        return;
+    };
     let now = ops::now_rfc3339();
-    let mut cond = json!({"type": kind, "status": status, "lastProbeTime": null, "lastTransitionTime": now});
+    let mut cond =
+        json!({"type": kind, "status": status, "lastProbeTime": null, "lastTransitionTime": now});
     if let Some(r) = reason {
         cond["reason"] = json!(r);
     }
-    match list.iter_mut().find(|c| c.get("type").and_then(Value::as_str) == Some(kind)) {
+    match list
+        .iter_mut()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some(kind))
+    {
         Some(existing) => {
             if existing.get("status").and_then(Value::as_str) != Some(status) {
                 *existing = cond;
@@ -273,29 +354,56 @@ async fn evict(call: &mut Call, name: &str) -> Result<Response, ApiError> {
     let (body, _) = rest::parse_body(call).await?;
     let info = call.info().clone();
     let pod = ops::get_required(&call.state, &info, call.ns(), name).await?;
-    let phase = pod.pointer("/status/phase").and_then(Value::as_str).unwrap_or("");
+    let phase = pod
+        .pointer("/status/phase")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let terminal = matches!(phase, "Succeeded" | "Failed");
     if !terminal && pod.pointer("/metadata/deletionTimestamp").is_none() {
-        if let Some(pdb_info) = call.state.registry.lookup("policy", "v1", "poddisruptionbudgets").cloned() {
-            let listed = ops::list(&call.state, &pdb_info, call.ns(), &ops::ListQuery::default()).await?;
+        if let Some(pdb_info) = call
+            .state
+            .registry
+            .lookup("policy", "v1", "poddisruptionbudgets")
+            .cloned()
+        {
+            let listed = ops::list(
+                &call.state,
+                &pdb_info,
+                call.ns(),
+                &ops::ListQuery::default(),
+            )
+            .await?;
             let labels = pod.pointer("/metadata/labels").and_then(Value::as_object);
             for pdb in &listed.items {
-                let Some(sel) = pdb.pointer("/spec/selector") else { continue };
-                let Ok(sel) = LabelSelector::from_api(sel) else { continue };
+                let Some(sel) = pdb.pointer("/spec/selector") else {
+                    continue;
+                };
+                let Ok(sel) = LabelSelector::from_api(sel) else {
+                    continue;
+                };
                 if sel.is_empty() || !sel.matches(labels) {
                     continue;
                 }
-                let allowed = pdb.pointer("/status/disruptionsAllowed").and_then(Value::as_i64).unwrap_or(0);
+                let allowed = pdb
+                    .pointer("/status/disruptionsAllowed")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
                 if allowed < 1 {
                     let pdb_name = ops::name_of(pdb);
-                    let healthy = pdb.pointer("/status/currentHealthy").and_then(Value::as_i64).unwrap_or(0);
-                    let desired = pdb.pointer("/status/desiredHealthy").and_then(Value::as_i64).unwrap_or(0);
+                    let healthy = pdb
+                        .pointer("/status/currentHealthy")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0);
+                    let desired = pdb
+                        .pointer("/status/desiredHealthy")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0);
                     let mut e = ApiError::new(
                         429,
                         "TooManyRequests",
                         "Cannot evict pod as it would violate the pod's disruption budget.",
                     );
-                    e.causes = vec![Cause {
+                    e.details.causes = vec![Cause {
                         reason: "DisruptionBudget".into(),
                         message: format!(
                             "The disruption budget {pdb_name} needs {desired} healthy pods and has {healthy} currently"
@@ -318,7 +426,10 @@ async fn evict(call: &mut Call, name: &str) -> Result<Response, ApiError> {
 async fn finalize_namespace(call: &mut Call, name: &str) -> Result<Response, ApiError> {
     let (body, _) = rest::parse_body(call).await?;
     let info = call.info().clone();
-    let fins = body.pointer("/spec/finalizers").cloned().unwrap_or(json!([]));
+    let fins = body
+        .pointer("/spec/finalizers")
+        .cloned()
+        .unwrap_or(json!([]));
     let transform: Transform<'_> = Box::new(move |ns: &Value| {
         let mut new = ns.clone();
         new["spec"]["finalizers"] = fins.clone();
@@ -327,7 +438,10 @@ async fn finalize_namespace(call: &mut Call, name: &str) -> Result<Response, Api
     });
     let updated = ops::raw_update(&call.state, &info, None, name, transform).await?;
     let done = updated.pointer("/metadata/deletionTimestamp").is_some()
-        && updated.pointer("/spec/finalizers").and_then(Value::as_array).is_none_or(|a| a.is_empty())
+        && updated
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_none_or(|a| a.is_empty())
         && ops::finalizers(&updated).is_empty();
     if done {
         let deleted = ops::delete(&call.state, &info, None, name, &DeleteOptions::default()).await;

@@ -47,7 +47,13 @@ impl Renderer {
             Rendering::Table => {
                 let meta = json!({"resourceVersion": obj.pointer("/metadata/resourceVersion").cloned().unwrap_or(json!(""))});
                 let with_columns = std::mem::replace(first, false);
-                table_for(&self.info, std::slice::from_ref(obj), meta, self.include_object.as_deref(), with_columns)
+                table_for(
+                    &self.info,
+                    std::slice::from_ref(obj),
+                    meta,
+                    self.include_object.as_deref(),
+                    with_columns,
+                )
             }
         }
     }
@@ -62,7 +68,8 @@ impl Renderer {
 }
 
 fn line(kind: &str, object: Value) -> Bytes {
-    let mut v = serde_json::to_vec(&json!({"type": kind, "object": object})).expect("JSON values serialise");
+    let mut v = serde_json::to_vec(&json!({"type": kind, "object": object}))
+        .expect("JSON values serialise");
     v.push(b'\n');
     Bytes::from(v)
 }
@@ -79,7 +86,13 @@ struct WatchGuard {
 
 impl Drop for WatchGuard {
     fn drop(&mut self) {
-        self.state.metrics.watches.get_or_create(&WatchLabels { resource: self.resource.clone() }).dec();
+        self.state
+            .metrics
+            .watches
+            .get_or_create(&WatchLabels {
+                resource: self.resource.clone(),
+            })
+            .dec();
     }
 }
 
@@ -88,7 +101,12 @@ pub async fn serve(call: Call) -> Result<Response, ApiError> {
     let mut q = ListQuery::from_params(&info, &call.params)?;
     if let Some(name) = &call.path.name {
         let fs = format!("metadata.name={name}");
-        let combined = match call.params.field_selector.as_deref().filter(|s| !s.is_empty()) {
+        let combined = match call
+            .params
+            .field_selector
+            .as_deref()
+            .filter(|s| !s.is_empty())
+        {
             Some(existing) => format!("{existing},{fs}"),
             None => fs,
         };
@@ -96,7 +114,9 @@ pub async fn serve(call: Call) -> Result<Response, ApiError> {
     }
     let send_initial = call.params.send_initial_events;
     let rv_param = call.params.resource_version.clone();
-    if send_initial.is_some() && call.params.resource_version_match.as_deref() != Some("NotOlderThan") {
+    if send_initial.is_some()
+        && call.params.resource_version_match.as_deref() != Some("NotOlderThan")
+    {
         return Err(ApiError::new(
             422,
             "Invalid",
@@ -127,7 +147,9 @@ pub async fn serve(call: Call) -> Result<Response, ApiError> {
     } else {
         match rv_param.as_deref() {
             Some(rv) if rv != "0" => {
-                let rev: i64 = rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))?;
+                let rev: i64 = rv.parse().map_err(|_| {
+                    ApiError::bad_request(format!("invalid resource version: {rv}"))
+                })?;
                 (Vec::new(), rev)
             }
             _ => (Vec::new(), state.store.current_revision().await?),
@@ -145,8 +167,17 @@ pub async fn serve(call: Call) -> Result<Response, ApiError> {
     };
     let bookmarks = call.params.allow_watch_bookmarks;
     let resource = info.plural.to_string();
-    state.metrics.watches.get_or_create(&WatchLabels { resource: resource.clone() }).inc();
-    let guard = WatchGuard { state: state.clone(), resource };
+    state
+        .metrics
+        .watches
+        .get_or_create(&WatchLabels {
+            resource: resource.clone(),
+        })
+        .inc();
+    let guard = WatchGuard {
+        state: state.clone(),
+        resource,
+    };
 
     let store_watch = state.store.watch(&prefix, start_rev).await;
     let (tx, rx) = mpsc::channel::<Bytes>(WATCH_BUFFER);
@@ -156,9 +187,14 @@ pub async fn serve(call: Call) -> Result<Response, ApiError> {
         let mut first = true;
         let mut events = match store_watch {
             Ok(s) => s,
-            Err(StoreError::Compacted { requested, compacted }) => {
+            Err(StoreError::Compacted {
+                requested,
+                compacted,
+            }) => {
                 let _ = tx
-                    .send(expired(format!("too old resource version: {requested} ({compacted})")))
+                    .send(expired(format!(
+                        "too old resource version: {requested} ({compacted})"
+                    )))
                     .await;
                 return;
             }
@@ -168,14 +204,21 @@ pub async fn serve(call: Call) -> Result<Response, ApiError> {
             }
         };
         for obj in &initial {
-            if tx.send(line("ADDED", renderer.render(obj, &mut first))).await.is_err() {
+            if tx
+                .send(line("ADDED", renderer.render(obj, &mut first)))
+                .await
+                .is_err()
+            {
                 return;
             }
         }
-        if send_initial == Some(true) {
-            if tx.send(line("BOOKMARK", renderer.bookmark(start_rev, true))).await.is_err() {
-                return;
-            }
+        if send_initial == Some(true)
+            && tx
+                .send(line("BOOKMARK", renderer.bookmark(start_rev, true)))
+                .await
+                .is_err()
+        {
+            return;
         }
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
@@ -215,19 +258,29 @@ pub async fn serve(call: Call) -> Result<Response, ApiError> {
             }
         }
     });
-    let body = Body::from_stream(ReceiverStream::new(rx).map(Ok::<Bytes, std::convert::Infallible>));
+    let body =
+        Body::from_stream(ReceiverStream::new(rx).map(Ok::<Bytes, std::convert::Infallible>));
     let mut resp = (
-        [(http::header::CONTENT_TYPE, "application/json"), (http::header::CACHE_CONTROL, "no-cache, private")],
+        [
+            (http::header::CONTENT_TYPE, "application/json"),
+            (http::header::CACHE_CONTROL, "no-cache, private"),
+        ],
         body,
     )
         .into_response();
-    resp.headers_mut().insert("X-Content-Type-Options", http::HeaderValue::from_static("nosniff"));
+    resp.headers_mut().insert(
+        "X-Content-Type-Options",
+        http::HeaderValue::from_static("nosniff"),
+    );
     Ok(resp)
 }
 
 /// Turns a store event into what this watcher sees, if anything.
 fn translate(info: &ResourceInfo, ev: &Event, q: &ListQuery) -> Option<(&'static str, Value)> {
-    let prev = ev.prev_kv.as_ref().and_then(|kv| storage::decode(info, kv).ok());
+    let prev = ev
+        .prev_kv
+        .as_ref()
+        .and_then(|kv| storage::decode(info, kv).ok());
     let prev_matches = prev.as_ref().is_some_and(|p| q.matches(p));
     match ev.kind {
         EventKind::Put => {

@@ -69,7 +69,10 @@ pub struct KubeLeaseApi {
 
 impl KubeLeaseApi {
     pub fn new(client: Client, namespace: &str, name: &str) -> Self {
-        KubeLeaseApi { api: Api::namespaced(client, namespace), name: name.to_string() }
+        KubeLeaseApi {
+            api: Api::namespaced(client, namespace),
+            name: name.to_string(),
+        }
     }
 }
 
@@ -85,10 +88,16 @@ impl LeaseApi for KubeLeaseApi {
         self.api.get_opt(&self.name).await.map_err(LeaseError::Api)
     }
     async fn create(&self, lease: &Lease) -> Result<Lease, LeaseError> {
-        self.api.create(&PostParams::default(), lease).await.map_err(lease_err)
+        self.api
+            .create(&PostParams::default(), lease)
+            .await
+            .map_err(lease_err)
     }
     async fn replace(&self, lease: &Lease) -> Result<Lease, LeaseError> {
-        self.api.replace(&self.name, &PostParams::default(), lease).await.map_err(lease_err)
+        self.api
+            .replace(&self.name, &PostParams::default(), lease)
+            .await
+            .map_err(lease_err)
     }
 }
 
@@ -116,9 +125,17 @@ impl<A: LeaseApi> Elector<A> {
         LeaseSpec {
             holder_identity: Some(self.cfg.identity.clone()),
             lease_duration_seconds: Some(self.cfg.lease_duration.as_secs() as i32),
-            acquire_time: if acquire { Some(now.clone()) } else { current.and_then(|c| c.acquire_time.clone()) },
+            acquire_time: if acquire {
+                Some(now.clone())
+            } else {
+                current.and_then(|c| c.acquire_time.clone())
+            },
             renew_time: Some(now),
-            lease_transitions: Some(if acquire && current.is_some() { transitions + 1 } else { transitions }),
+            lease_transitions: Some(if acquire && current.is_some() {
+                transitions + 1
+            } else {
+                transitions
+            }),
             ..Default::default()
         }
     }
@@ -140,7 +157,8 @@ impl<A: LeaseApi> Elector<A> {
         }
         let holder = record.holder_identity.clone().unwrap_or_default();
         let ours = holder == self.cfg.identity;
-        let duration = Duration::from_secs(record.lease_duration_seconds.unwrap_or(0).max(0) as u64);
+        let duration =
+            Duration::from_secs(record.lease_duration_seconds.unwrap_or(0).max(0) as u64);
         let expired = self.observed.at + duration <= Instant::now();
         if !holder.is_empty() && !ours && !expired {
             return Ok(false);
@@ -152,12 +170,17 @@ impl<A: LeaseApi> Elector<A> {
     }
 
     fn observe(&mut self, record: Option<LeaseSpec>) {
-        self.observed = Observed { record, at: Instant::now() };
+        self.observed = Observed {
+            record,
+            at: Instant::now(),
+        };
     }
 
     /// Gives the Lease up so a successor can take it at once.
     async fn release(&mut self) {
-        let Ok(Some(mut lease)) = self.api.get().await else { return };
+        let Ok(Some(mut lease)) = self.api.get().await else {
+            return;
+        };
         let spec = lease.spec.get_or_insert_with(Default::default);
         if spec.holder_identity.as_deref() != Some(self.cfg.identity.as_str()) {
             return;
@@ -173,13 +196,24 @@ impl<A: LeaseApi> Elector<A> {
 
 /// Runs `work` only while this candidate leads. `work` gets a token that is cancelled when
 /// leadership is lost or on shutdown; it is started again if leadership is regained.
-pub async fn run_elected<A, F, Fut>(api: A, cfg: ElectionConfig, shutdown: CancellationToken, mut work: F)
-where
+pub async fn run_elected<A, F, Fut>(
+    api: A,
+    cfg: ElectionConfig,
+    shutdown: CancellationToken,
+    mut work: F,
+) where
     A: LeaseApi,
     F: FnMut(CancellationToken) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let mut elector = Elector { api, cfg, observed: Observed { record: None, at: Instant::now() } };
+    let mut elector = Elector {
+        api,
+        cfg,
+        observed: Observed {
+            record: None,
+            at: Instant::now(),
+        },
+    };
     let retry = elector.cfg.retry_period;
     loop {
         // Candidate: try until we lead or are told to stop.
@@ -187,7 +221,9 @@ where
             match elector.try_acquire_or_renew().await {
                 Ok(true) => break,
                 Ok(false) => {}
-                Err(e) => tracing::debug!(error = %e, lease = %elector.cfg.name, "acquiring the lease failed"),
+                Err(e) => {
+                    tracing::debug!(error = %e, lease = %elector.cfg.name, "acquiring the lease failed")
+                }
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -207,7 +243,9 @@ where
             match elector.try_acquire_or_renew().await {
                 Ok(true) => last_renew = Instant::now(),
                 Ok(false) => break false,
-                Err(e) => tracing::debug!(error = %e, lease = %elector.cfg.name, "renewing the lease failed"),
+                Err(e) => {
+                    tracing::debug!(error = %e, lease = %elector.cfg.name, "renewing the lease failed")
+                }
             }
             if last_renew.elapsed() > elector.cfg.renew_deadline {
                 break false;
@@ -242,7 +280,9 @@ mod tests {
     }
 
     fn unavailable() -> LeaseError {
-        LeaseError::Api(kube::Error::Api(Box::new(kube::core::Status::failure("down", "ServiceUnavailable").with_code(503))))
+        LeaseError::Api(kube::Error::Api(Box::new(
+            kube::core::Status::failure("down", "ServiceUnavailable").with_code(503),
+        )))
     }
 
     impl LeaseApi for Client {
@@ -261,7 +301,8 @@ mod tests {
                 return Err(LeaseError::Conflict);
             }
             let mut l = lease.clone();
-            l.metadata.resource_version = Some(self.cluster.rv.fetch_add(1, Ordering::SeqCst).to_string());
+            l.metadata.resource_version =
+                Some(self.cluster.rv.fetch_add(1, Ordering::SeqCst).to_string());
             *slot = Some(l.clone());
             Ok(l)
         }
@@ -270,19 +311,26 @@ mod tests {
                 return Err(unavailable());
             }
             let mut slot = self.cluster.lease.lock().unwrap();
-            let current = slot.as_ref().and_then(|l| l.metadata.resource_version.clone());
+            let current = slot
+                .as_ref()
+                .and_then(|l| l.metadata.resource_version.clone());
             if current != lease.metadata.resource_version {
                 return Err(LeaseError::Conflict);
             }
             let mut l = lease.clone();
-            l.metadata.resource_version = Some(self.cluster.rv.fetch_add(1, Ordering::SeqCst).to_string());
+            l.metadata.resource_version =
+                Some(self.cluster.rv.fetch_add(1, Ordering::SeqCst).to_string());
             *slot = Some(l.clone());
             Ok(l)
         }
     }
 
     fn holder(c: &Cluster) -> Option<String> {
-        c.lease.lock().unwrap().as_ref().and_then(|l| l.spec.as_ref()?.holder_identity.clone())
+        c.lease
+            .lock()
+            .unwrap()
+            .as_ref()
+            .and_then(|l| l.spec.as_ref()?.holder_identity.clone())
     }
 
     /// Starts a candidate whose work counts how many of its runs are active.
@@ -290,10 +338,17 @@ mod tests {
         cluster: &Arc<Cluster>,
         id: &str,
         active: Arc<AtomicUsize>,
-    ) -> (Arc<AtomicBool>, CancellationToken, tokio::task::JoinHandle<()>) {
+    ) -> (
+        Arc<AtomicBool>,
+        CancellationToken,
+        tokio::task::JoinHandle<()>,
+    ) {
         let down = Arc::new(AtomicBool::new(false));
         let stop = CancellationToken::new();
-        let api = Client { cluster: cluster.clone(), down: down.clone() };
+        let api = Client {
+            cluster: cluster.clone(),
+            down: down.clone(),
+        };
         let cfg = ElectionConfig::new("kube-system", "kube-controller-manager", id);
         let handle = tokio::spawn(run_elected(api, cfg, stop.clone(), move |token| {
             let active = active.clone();
@@ -323,7 +378,16 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(20)).await;
         assert_eq!(holder(&cluster).as_deref(), Some("b"));
         assert_eq!(active.load(Ordering::SeqCst), 1);
-        let transitions = cluster.lease.lock().unwrap().as_ref().unwrap().spec.as_ref().unwrap().lease_transitions;
+        let transitions = cluster
+            .lease
+            .lock()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .spec
+            .as_ref()
+            .unwrap()
+            .lease_transitions;
         assert_eq!(transitions, Some(1));
     }
 

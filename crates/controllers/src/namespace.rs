@@ -36,11 +36,23 @@ pub trait NamespaceApi: Send + Sync + 'static {
     /// Every namespaced resource that can be listed and deleted by collection.
     fn namespaced_resources(&self) -> impl Future<Output = Result<Vec<ApiResource>, Error>> + Send;
     /// Deletes every object of `res` in namespace `ns`.
-    fn delete_all(&self, ns: &str, res: &ApiResource) -> impl Future<Output = Result<(), Error>> + Send;
+    fn delete_all(
+        &self,
+        ns: &str,
+        res: &ApiResource,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
     /// Whether any object of `res` is left in `ns`.
-    fn any_left(&self, ns: &str, res: &ApiResource) -> impl Future<Output = Result<bool, Error>> + Send;
+    fn any_left(
+        &self,
+        ns: &str,
+        res: &ApiResource,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
     /// Replaces the namespace's `spec.finalizers` through the finalize subresource.
-    fn set_finalizers(&self, ns: &Namespace, finalizers: Vec<String>) -> impl Future<Output = Result<(), Error>> + Send;
+    fn set_finalizers(
+        &self,
+        ns: &Namespace,
+        finalizers: Vec<String>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
 /// Shared state of the reconcile loop.
@@ -51,11 +63,17 @@ pub struct Context<A> {
 }
 
 fn spec_finalizers(ns: &Namespace) -> Vec<String> {
-    ns.spec.as_ref().and_then(|s| s.finalizers.clone()).unwrap_or_default()
+    ns.spec
+        .as_ref()
+        .and_then(|s| s.finalizers.clone())
+        .unwrap_or_default()
 }
 
 /// Reconciles one namespace; idempotent, reads current state each time.
-pub async fn reconcile<A: NamespaceApi>(ns: Arc<Namespace>, ctx: Arc<Context<A>>) -> Result<Action, Error> {
+pub async fn reconcile<A: NamespaceApi>(
+    ns: Arc<Namespace>,
+    ctx: Arc<Context<A>>,
+) -> Result<Action, Error> {
     if ns.metadata.deletion_timestamp.is_none() {
         return Ok(Action::await_change());
     }
@@ -84,7 +102,11 @@ pub async fn reconcile<A: NamespaceApi>(ns: Arc<Namespace>, ctx: Arc<Context<A>>
     Ok(Action::await_change())
 }
 
-pub fn error_policy<A: NamespaceApi>(_ns: Arc<Namespace>, err: &Error, _ctx: Arc<Context<A>>) -> Action {
+pub fn error_policy<A: NamespaceApi>(
+    _ns: Arc<Namespace>,
+    err: &Error,
+    _ctx: Arc<Context<A>>,
+) -> Action {
     tracing::warn!(error = %err, "namespace reconcile failed; retrying");
     Action::requeue(Duration::from_secs(5))
 }
@@ -96,7 +118,10 @@ pub struct KubeNamespaceApi {
 }
 
 fn api_err(action: &str) -> impl FnOnce(kube::Error) -> Error + '_ {
-    move |source| Error::Api { action: action.to_string(), source }
+    move |source| Error::Api {
+        action: action.to_string(),
+        source,
+    }
 }
 
 /// 404 and 405 mean the resource cannot hold anything here; nothing to do.
@@ -106,7 +131,10 @@ fn ignorable(e: &kube::Error) -> bool {
 
 impl NamespaceApi for KubeNamespaceApi {
     async fn namespaced_resources(&self) -> Result<Vec<ApiResource>, Error> {
-        let discovery = Discovery::new(self.client.clone()).run().await.map_err(api_err("discovering resources"))?;
+        let discovery = Discovery::new(self.client.clone())
+            .run()
+            .await
+            .map_err(api_err("discovering resources"))?;
         let mut out = Vec::new();
         for group in discovery.groups() {
             for (ar, caps) in group.recommended_resources() {
@@ -123,7 +151,10 @@ impl NamespaceApi for KubeNamespaceApi {
 
     async fn delete_all(&self, ns: &str, res: &ApiResource) -> Result<(), Error> {
         let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), ns, res);
-        match api.delete_collection(&DeleteParams::background(), &ListParams::default()).await {
+        match api
+            .delete_collection(&DeleteParams::background(), &ListParams::default())
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if ignorable(&e) => Ok(()),
             Err(e) => Err(api_err("deleting namespace content")(e)),
@@ -144,7 +175,10 @@ impl NamespaceApi for KubeNamespaceApi {
         let mut desired = ns.clone();
         desired.spec.get_or_insert_with(Default::default).finalizers = Some(finalizers);
         let name = ns.metadata.name.clone().unwrap_or_default();
-        match api.replace_subresource("finalize", &name, &PostParams::default(), &desired).await {
+        match api
+            .replace_subresource("finalize", &name, &PostParams::default(), &desired)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
             Err(e) => Err(api_err("finalizing the namespace")(e)),
@@ -155,7 +189,10 @@ impl NamespaceApi for KubeNamespaceApi {
 /// Runs the namespace controller until `shutdown`.
 pub async fn run(client: Client, shutdown: CancellationToken) {
     let namespaces: Api<Namespace> = Api::all(client.clone());
-    let ctx = Arc::new(Context { api: KubeNamespaceApi { client }, recheck: Duration::from_secs(2) });
+    let ctx = Arc::new(Context {
+        api: KubeNamespaceApi { client },
+        recheck: Duration::from_secs(2),
+    });
     Controller::new(namespaces, watcher::Config::default())
         .graceful_shutdown_on(async move { shutdown.cancelled().await })
         .run(reconcile, error_policy, ctx)
@@ -183,7 +220,12 @@ mod tests {
 
     impl Fake {
         fn deletes(&self) -> usize {
-            self.calls.lock().unwrap().iter().filter(|c| c.starts_with("delete")).count()
+            self.calls
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|c| c.starts_with("delete"))
+                .count()
         }
     }
 
@@ -192,13 +234,20 @@ mod tests {
             Ok(self.resources.clone())
         }
         async fn delete_all(&self, ns: &str, res: &ApiResource) -> Result<(), Error> {
-            self.calls.lock().unwrap().push(format!("delete {ns}/{}", res.plural));
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("delete {ns}/{}", res.plural));
             Ok(())
         }
         async fn any_left(&self, _ns: &str, _res: &ApiResource) -> Result<bool, Error> {
             Ok(self.deletes() < self.deletes_needed * self.resources.len())
         }
-        async fn set_finalizers(&self, ns: &Namespace, finalizers: Vec<String>) -> Result<(), Error> {
+        async fn set_finalizers(
+            &self,
+            ns: &Namespace,
+            finalizers: Vec<String>,
+        ) -> Result<(), Error> {
             self.calls.lock().unwrap().push(format!(
                 "finalize {} {:?}",
                 ns.metadata.name.as_deref().unwrap_or(""),
@@ -224,13 +273,19 @@ mod tests {
         if deleting {
             n.metadata.deletion_timestamp = Some(Time(k8s_openapi::jiff::Timestamp::now()));
         }
-        n.spec = Some(NamespaceSpec { finalizers: Some(finalizers.iter().map(|s| s.to_string()).collect()) });
+        n.spec = Some(NamespaceSpec {
+            finalizers: Some(finalizers.iter().map(|s| s.to_string()).collect()),
+        });
         Arc::new(n)
     }
 
     fn ctx(deletes_needed: usize) -> Arc<Context<Fake>> {
         Arc::new(Context {
-            api: Fake { resources: vec![ar("pods"), ar("configmaps")], deletes_needed, calls: Mutex::new(Vec::new()) },
+            api: Fake {
+                resources: vec![ar("pods"), ar("configmaps")],
+                deletes_needed,
+                calls: Mutex::new(Vec::new()),
+            },
             recheck: Duration::from_secs(1),
         })
     }
@@ -245,13 +300,18 @@ mod tests {
     #[tokio::test]
     async fn empties_then_finalizes_keeping_other_finalizers() {
         let c = ctx(1);
-        reconcile(ns(true, &[FINALIZER, "example.com/x"]), c.clone()).await.unwrap();
+        reconcile(ns(true, &[FINALIZER, "example.com/x"]), c.clone())
+            .await
+            .unwrap();
         let calls = c.api.calls.lock().unwrap().clone();
-        assert_eq!(calls, vec![
-            "delete team/pods".to_string(),
-            "delete team/configmaps".to_string(),
-            "finalize team [\"example.com/x\"]".to_string(),
-        ]);
+        assert_eq!(
+            calls,
+            vec![
+                "delete team/pods".to_string(),
+                "delete team/configmaps".to_string(),
+                "finalize team [\"example.com/x\"]".to_string(),
+            ]
+        );
     }
 
     #[tokio::test]
@@ -259,15 +319,29 @@ mod tests {
         let c = ctx(2);
         let action = reconcile(ns(true, &[FINALIZER]), c.clone()).await.unwrap();
         assert_eq!(action, Action::requeue(Duration::from_secs(1)));
-        assert!(!c.api.calls.lock().unwrap().iter().any(|c| c.starts_with("finalize")));
+        assert!(!c
+            .api
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|c| c.starts_with("finalize")));
         reconcile(ns(true, &[FINALIZER]), c.clone()).await.unwrap();
-        assert!(c.api.calls.lock().unwrap().iter().any(|c| c.starts_with("finalize")));
+        assert!(c
+            .api
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|c| c.starts_with("finalize")));
     }
 
     #[tokio::test]
     async fn already_finalized_is_a_no_op() {
         let c = ctx(1);
-        reconcile(ns(true, &["example.com/x"]), c.clone()).await.unwrap();
+        reconcile(ns(true, &["example.com/x"]), c.clone())
+            .await
+            .unwrap();
         assert!(c.api.calls.lock().unwrap().is_empty());
     }
 }

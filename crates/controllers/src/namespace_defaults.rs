@@ -38,8 +38,16 @@ pub trait DefaultsApi: Send + Sync + 'static {
     fn service_account_exists(&self, ns: &str) -> impl Future<Output = Result<bool, Error>> + Send;
     fn create_service_account(&self, ns: &str) -> impl Future<Output = Result<(), Error>> + Send;
     fn root_ca(&self, ns: &str) -> impl Future<Output = Result<Option<ConfigMap>, Error>> + Send;
-    fn create_root_ca(&self, ns: &str, cm: &ConfigMap) -> impl Future<Output = Result<(), Error>> + Send;
-    fn replace_root_ca(&self, ns: &str, cm: &ConfigMap) -> impl Future<Output = Result<(), Error>> + Send;
+    fn create_root_ca(
+        &self,
+        ns: &str,
+        cm: &ConfigMap,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    fn replace_root_ca(
+        &self,
+        ns: &str,
+        cm: &ConfigMap,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
 pub struct Context<A> {
@@ -65,7 +73,10 @@ fn desired_root_ca(ns: &str, ca_pem: &str) -> ConfigMap {
     cm
 }
 
-pub async fn reconcile<A: DefaultsApi>(ns: Arc<Namespace>, ctx: Arc<Context<A>>) -> Result<Action, Error> {
+pub async fn reconcile<A: DefaultsApi>(
+    ns: Arc<Namespace>,
+    ctx: Arc<Context<A>>,
+) -> Result<Action, Error> {
     if ns.metadata.deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }
@@ -74,7 +85,11 @@ pub async fn reconcile<A: DefaultsApi>(ns: Arc<Namespace>, ctx: Arc<Context<A>>)
         ctx.api.create_service_account(&name).await?;
     }
     match ctx.api.root_ca(&name).await? {
-        None => ctx.api.create_root_ca(&name, &desired_root_ca(&name, &ctx.ca_pem)).await?,
+        None => {
+            ctx.api
+                .create_root_ca(&name, &desired_root_ca(&name, &ctx.ca_pem))
+                .await?
+        }
         Some(mut cm) if cm.data.as_ref() != Some(&root_ca_data(&ctx.ca_pem)) => {
             cm.data = Some(root_ca_data(&ctx.ca_pem));
             ctx.api.replace_root_ca(&name, &cm).await?;
@@ -84,7 +99,11 @@ pub async fn reconcile<A: DefaultsApi>(ns: Arc<Namespace>, ctx: Arc<Context<A>>)
     Ok(Action::await_change())
 }
 
-pub fn error_policy<A: DefaultsApi>(_ns: Arc<Namespace>, err: &Error, _ctx: Arc<Context<A>>) -> Action {
+pub fn error_policy<A: DefaultsApi>(
+    _ns: Arc<Namespace>,
+    err: &Error,
+    _ctx: Arc<Context<A>>,
+) -> Action {
     tracing::warn!(error = %err, "namespace defaults reconcile failed; retrying");
     Action::requeue(Duration::from_secs(5))
 }
@@ -111,33 +130,47 @@ impl DefaultsApi for KubeDefaultsApi {
         api.get_opt(SERVICE_ACCOUNT)
             .await
             .map(|sa| sa.is_some())
-            .map_err(|source| Error::Api { action: "reading the default service account", source })
+            .map_err(|source| Error::Api {
+                action: "reading the default service account",
+                source,
+            })
     }
 
     async fn create_service_account(&self, ns: &str) -> Result<(), Error> {
         let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), ns);
         let mut sa = ServiceAccount::default();
         sa.metadata.name = Some(SERVICE_ACCOUNT.into());
-        ok_if_exists("creating the default service account", api.create(&PostParams::default(), &sa).await.map(|_| ()))
+        ok_if_exists(
+            "creating the default service account",
+            api.create(&PostParams::default(), &sa).await.map(|_| ()),
+        )
     }
 
     async fn root_ca(&self, ns: &str) -> Result<Option<ConfigMap>, Error> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), ns);
         api.get_opt(ROOT_CA_CONFIGMAP)
             .await
-            .map_err(|source| Error::Api { action: "reading the root CA config map", source })
+            .map_err(|source| Error::Api {
+                action: "reading the root CA config map",
+                source,
+            })
     }
 
     async fn create_root_ca(&self, ns: &str, cm: &ConfigMap) -> Result<(), Error> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), ns);
-        ok_if_exists("creating the root CA config map", api.create(&PostParams::default(), cm).await.map(|_| ()))
+        ok_if_exists(
+            "creating the root CA config map",
+            api.create(&PostParams::default(), cm).await.map(|_| ()),
+        )
     }
 
     async fn replace_root_ca(&self, ns: &str, cm: &ConfigMap) -> Result<(), Error> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), ns);
         ok_if_exists(
             "updating the root CA config map",
-            api.replace(ROOT_CA_CONFIGMAP, &PostParams::default(), cm).await.map(|_| ()),
+            api.replace(ROOT_CA_CONFIGMAP, &PostParams::default(), cm)
+                .await
+                .map(|_| ()),
         )
     }
 }
@@ -147,7 +180,10 @@ pub async fn run(client: Client, ca_pem: String, shutdown: CancellationToken) {
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let service_accounts: Api<ServiceAccount> = Api::all(client.clone());
     let config_maps: Api<ConfigMap> = Api::all(client.clone());
-    let ctx = Arc::new(Context { api: KubeDefaultsApi { client }, ca_pem });
+    let ctx = Arc::new(Context {
+        api: KubeDefaultsApi { client },
+        ca_pem,
+    });
     let owner = |ns: Option<String>| ns.map(|n| ObjectRef::<Namespace>::new(&n));
     Controller::new(namespaces, watcher::Config::default())
         .watches(
@@ -185,7 +221,12 @@ mod tests {
 
     impl DefaultsApi for Fake {
         async fn service_account_exists(&self, ns: &str) -> Result<bool, Error> {
-            Ok(self.service_accounts.lock().unwrap().iter().any(|n| n == ns))
+            Ok(self
+                .service_accounts
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|n| n == ns))
         }
         async fn create_service_account(&self, ns: &str) -> Result<(), Error> {
             self.service_accounts.lock().unwrap().push(ns.into());
@@ -196,12 +237,18 @@ mod tests {
             Ok(self.config_maps.lock().unwrap().get(ns).cloned())
         }
         async fn create_root_ca(&self, ns: &str, cm: &ConfigMap) -> Result<(), Error> {
-            self.config_maps.lock().unwrap().insert(ns.into(), cm.clone());
+            self.config_maps
+                .lock()
+                .unwrap()
+                .insert(ns.into(), cm.clone());
             self.writes.lock().unwrap().push(format!("create cm {ns}"));
             Ok(())
         }
         async fn replace_root_ca(&self, ns: &str, cm: &ConfigMap) -> Result<(), Error> {
-            self.config_maps.lock().unwrap().insert(ns.into(), cm.clone());
+            self.config_maps
+                .lock()
+                .unwrap()
+                .insert(ns.into(), cm.clone());
             self.writes.lock().unwrap().push(format!("replace cm {ns}"));
             Ok(())
         }
@@ -212,34 +259,63 @@ mod tests {
         n.metadata.name = Some(name.into());
         if deleting {
             n.metadata.deletion_timestamp =
-                Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(k8s_openapi::jiff::Timestamp::now()));
+                Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                    k8s_openapi::jiff::Timestamp::now(),
+                ));
         }
         Arc::new(n)
     }
 
     #[tokio::test]
     async fn creates_missing_objects_once() {
-        let ctx = Arc::new(Context { api: Fake::default(), ca_pem: "PEM".into() });
+        let ctx = Arc::new(Context {
+            api: Fake::default(),
+            ca_pem: "PEM".into(),
+        });
         reconcile(ns("team", false), ctx.clone()).await.unwrap();
         reconcile(ns("team", false), ctx.clone()).await.unwrap();
-        assert_eq!(*ctx.api.writes.lock().unwrap(), vec!["create sa team", "create cm team"]);
+        assert_eq!(
+            *ctx.api.writes.lock().unwrap(),
+            vec!["create sa team", "create cm team"]
+        );
         let cm = ctx.api.config_maps.lock().unwrap()["team"].clone();
         assert_eq!(cm.data.unwrap()["ca.crt"], "PEM");
     }
 
     #[tokio::test]
     async fn restores_a_changed_ca_bundle() {
-        let ctx = Arc::new(Context { api: Fake::default(), ca_pem: "PEM".into() });
+        let ctx = Arc::new(Context {
+            api: Fake::default(),
+            ca_pem: "PEM".into(),
+        });
         reconcile(ns("team", false), ctx.clone()).await.unwrap();
-        ctx.api.config_maps.lock().unwrap().get_mut("team").unwrap().data = Some(root_ca_data("tampered"));
+        ctx.api
+            .config_maps
+            .lock()
+            .unwrap()
+            .get_mut("team")
+            .unwrap()
+            .data = Some(root_ca_data("tampered"));
         reconcile(ns("team", false), ctx.clone()).await.unwrap();
-        assert_eq!(ctx.api.writes.lock().unwrap().last().unwrap(), "replace cm team");
-        assert_eq!(ctx.api.config_maps.lock().unwrap()["team"].data.as_ref().unwrap()["ca.crt"], "PEM");
+        assert_eq!(
+            ctx.api.writes.lock().unwrap().last().unwrap(),
+            "replace cm team"
+        );
+        assert_eq!(
+            ctx.api.config_maps.lock().unwrap()["team"]
+                .data
+                .as_ref()
+                .unwrap()["ca.crt"],
+            "PEM"
+        );
     }
 
     #[tokio::test]
     async fn terminating_namespaces_get_nothing() {
-        let ctx = Arc::new(Context { api: Fake::default(), ca_pem: "PEM".into() });
+        let ctx = Arc::new(Context {
+            api: Fake::default(),
+            ca_pem: "PEM".into(),
+        });
         reconcile(ns("gone", true), ctx.clone()).await.unwrap();
         assert!(ctx.api.writes.lock().unwrap().is_empty());
     }

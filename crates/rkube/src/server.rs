@@ -8,7 +8,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use rkube_apiserver::{bootstrap, pki, serve, AppState, Config, Ipv4Cidr, TokenAuthenticator, UserInfo};
+use rkube_apiserver::{
+    bootstrap, pki, serve, AppState, Config, Ipv4Cidr, TokenAuthenticator, UserInfo,
+};
 use rkube_controllers::leader::{run_elected, ElectionConfig, KubeLeaseApi};
 use rkube_store::embedded::{EmbeddedOptions, EmbeddedStore};
 use tokio_util::sync::CancellationToken;
@@ -42,9 +44,14 @@ fn hostname() -> String {
 
 /// This host's IPv4 addresses other than loopback, in interface order.
 fn host_ipv4s() -> Vec<Ipv4Addr> {
-    let Ok(addrs) = nix::ifaddrs::getifaddrs() else { return Vec::new() };
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
     addrs
-        .filter_map(|a| a.address.and_then(|s| s.as_sockaddr_in().map(|sin| sin.ip())))
+        .filter_map(|a| {
+            a.address
+                .and_then(|s| s.as_sockaddr_in().map(|sin| sin.ip()))
+        })
         .filter(|ip| !ip.is_loopback() && !ip.is_link_local())
         .collect()
 }
@@ -54,9 +61,17 @@ impl ServerConfig {
         if f.datastore_endpoint.is_some() {
             bail!("--datastore-endpoint (etcd) is not supported by this build yet; omit it to use the embedded store");
         }
-        let service_cidr: Ipv4Cidr = f.service_cidr.parse().map_err(|e: String| anyhow::anyhow!("--service-cidr: {e}"))?;
-        let cluster_cidr: Ipv4Cidr = f.cluster_cidr.parse().map_err(|e: String| anyhow::anyhow!("--cluster-cidr: {e}"))?;
-        if service_cidr.contains(cluster_cidr.network) || cluster_cidr.contains(service_cidr.network) {
+        let service_cidr: Ipv4Cidr = f
+            .service_cidr
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--service-cidr: {e}"))?;
+        let cluster_cidr: Ipv4Cidr = f
+            .cluster_cidr
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--cluster-cidr: {e}"))?;
+        if service_cidr.contains(cluster_cidr.network)
+            || cluster_cidr.contains(service_cidr.network)
+        {
             bail!("--service-cidr {service_cidr} and --cluster-cidr {cluster_cidr} overlap");
         }
         let cluster_dns = f.cluster_dns.unwrap_or(IpAddr::V4(service_cidr.nth(10)));
@@ -71,7 +86,10 @@ impl ServerConfig {
         let advertise = match f.advertise_address {
             Some(a) => a,
             None if !f.bind_address.is_unspecified() => f.bind_address,
-            None => host_ipv4s().first().map(|ip| IpAddr::V4(*ip)).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            None => host_ipv4s()
+                .first()
+                .map(|ip| IpAddr::V4(*ip))
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         };
         Ok(ServerConfig {
             data_dir: f.data_dir,
@@ -90,8 +108,12 @@ impl ServerConfig {
 }
 
 fn init_tracing(level: &str) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(level).with_context(|| format!("--log-level {level:?}"))?;
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .with_context(|| format!("--log-level {level:?}"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
     Ok(())
 }
 
@@ -117,8 +139,12 @@ async fn shutdown_signal() -> anyhow::Result<&'static str> {
 }
 
 async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating {}", cfg.data_dir.display()))?;
-    let data_dir = cfg.data_dir.canonicalize().context("resolving --data-dir")?;
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    let data_dir = cfg
+        .data_dir
+        .canonicalize()
+        .context("resolving --data-dir")?;
     info!(
         data_dir = %data_dir.display(),
         node = %cfg.node_name,
@@ -147,16 +173,24 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
     }
     ips.extend(host_ipv4s().into_iter().map(IpAddr::V4));
     let names = pki::ServingNames::for_cluster(&hostnames, &ips);
-    let cluster_pki = pki::ClusterPki::load_or_create(&data_dir, &names).context("preparing certificates")?;
-    let token = pki::load_or_create_token(&data_dir.join("token"), cfg.token.as_deref(), &cluster_pki.ca.cert_pem)
-        .context("writing the join token")?;
+    let cluster_pki =
+        pki::ClusterPki::load_or_create(&data_dir, &names).context("preparing certificates")?;
+    let token = pki::load_or_create_token(
+        &data_dir.join("token"),
+        cfg.token.as_deref(),
+        &cluster_pki.ca.cert_pem,
+    )
+    .context("writing the join token")?;
     info!(component = "pki", dir = %cluster_pki.dir.display(), "certificates ready");
 
     let mut tokens = TokenAuthenticator::new();
     // Until RBAC and node authorization exist, the join token acts as an administrator.
     tokens.add(
         &token,
-        UserInfo { username: "system:admin".into(), groups: vec!["system:masters".into(), "system:authenticated".into()] },
+        UserInfo {
+            username: "system:admin".into(),
+            groups: vec!["system:masters".into(), "system:authenticated".into()],
+        },
     );
 
     let shutdown = CancellationToken::new();
@@ -165,7 +199,13 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
     let state = AppState::new(api_config, store.clone(), tokens, shutdown.clone());
     let tls = serve::tls_config(&cluster_pki).context("configuring TLS")?;
     let router = rkube_apiserver::router(state.clone());
-    let server = tokio::spawn(serve::serve(listener, tls, router, shutdown.clone(), cfg.grace));
+    let server = tokio::spawn(serve::serve(
+        listener,
+        tls,
+        router,
+        shutdown.clone(),
+        cfg.grace,
+    ));
     info!(component = "apiserver", address = %format!("{}:{}", cfg.bind, cfg.port), "API server listening");
 
     // Start-up objects; the store may be busy right after a crash, so retry briefly.
@@ -182,7 +222,10 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
         }
     }
     state.ready.store(true, Ordering::Release);
-    tokio::spawn(bootstrap::compaction_loop(state.clone(), state.config.compaction_interval));
+    tokio::spawn(bootstrap::compaction_loop(
+        state.clone(),
+        state.config.compaction_interval,
+    ));
     info!(component = "bootstrap", "start-up objects ready");
 
     let server_host = if cfg.bind.is_unspecified() || cfg.bind.is_loopback() {
@@ -195,7 +238,8 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
     };
     let kubeconfig_path = data_dir.join("kubeconfig.yaml");
     let kubeconfig = cluster_pki.admin_kubeconfig(&format!("https://{server_host}:{}", cfg.port));
-    pki::write_file_atomic(&kubeconfig_path, kubeconfig.as_bytes(), 0o600).context("writing the kubeconfig")?;
+    pki::write_file_atomic(&kubeconfig_path, kubeconfig.as_bytes(), 0o600)
+        .context("writing the kubeconfig")?;
     info!(
         component = "kubeconfig",
         path = %kubeconfig_path.display(),
@@ -214,17 +258,24 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
         "system:kube-controller-manager",
         &cm_cert,
     );
-    let client = kube_client(&cm_kubeconfig).await.context("connecting the controller manager")?;
+    let client = kube_client(&cm_kubeconfig)
+        .await
+        .context("connecting the controller manager")?;
     // Exactly one controller manager is active among servers sharing a datastore; with one
     // server the election is won at once.
     let controllers_stop = CancellationToken::new();
     let identity = format!("{}_{}", cfg.node_name, uuid::Uuid::new_v4());
     let election = ElectionConfig::new("kube-system", "kube-controller-manager", &identity);
     let lease_api = KubeLeaseApi::new(client.clone(), "kube-system", "kube-controller-manager");
-    let controllers_config = rkube_controllers::Config { ca_pem: cluster_pki.ca.cert_pem.clone() };
-    let controllers = tokio::spawn(run_elected(lease_api, election, controllers_stop.clone(), move |token| {
-        rkube_controllers::run(client.clone(), controllers_config.clone(), token)
-    }));
+    let controllers_config = rkube_controllers::Config {
+        ca_pem: cluster_pki.ca.cert_pem.clone(),
+    };
+    let controllers = tokio::spawn(run_elected(
+        lease_api,
+        election,
+        controllers_stop.clone(),
+        move |token| rkube_controllers::run(client.clone(), controllers_config.clone(), token),
+    ));
 
     let signal = shutdown_signal().await?;
     info!(signal, grace_seconds = cfg.grace.as_secs(), "shutting down");
@@ -242,7 +293,9 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
 /// A kube client from a kubeconfig document.
 async fn kube_client(kubeconfig: &str) -> anyhow::Result<kube::Client> {
     let kc = kube::config::Kubeconfig::from_yaml(kubeconfig)?;
-    let config = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default()).await?;
+    let config =
+        kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+            .await?;
     Ok(kube::Client::try_from(config)?)
 }
 
@@ -267,6 +320,10 @@ mod tests {
         assert!(ServerConfig::from_flags(flags(&["--service-cidr", "10.42.0.0/16"])).is_err());
         assert!(ServerConfig::from_flags(flags(&["--service-cidr", "nope"])).is_err());
         assert!(ServerConfig::from_flags(flags(&["--cluster-dns", "10.99.0.10"])).is_err());
-        assert!(ServerConfig::from_flags(flags(&["--datastore-endpoint", "http://127.0.0.1:2379"])).is_err());
+        assert!(ServerConfig::from_flags(flags(&[
+            "--datastore-endpoint",
+            "http://127.0.0.1:2379"
+        ]))
+        .is_err());
     }
 }
