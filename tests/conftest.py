@@ -158,6 +158,11 @@ class Cluster:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
+        # The CA is not known before the kubeconfig is read; /readyz needs no
+        # credentials. The tests' own sessions verify the server.
+        probe = requests.Session()
+        probe.trust_env = False
+        probe.verify = False
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise ServerError(
@@ -166,7 +171,7 @@ class Cluster:
                 )
             if self.kubeconfig.exists():
                 try:
-                    r = requests.get(f"{self.url}/readyz", verify=False, timeout=2)
+                    r = probe.get(f"{self.url}/readyz", timeout=2)
                     if r.status_code == 200 and r.text.strip() == "ok":
                         self._load_credentials()
                         return
@@ -234,20 +239,28 @@ class Cluster:
         self.key_file = materialise(user, "client-key", "client.key")
         self.token = user.get("token")
 
+    def session(self) -> requests.Session:
+        """A new session authenticated as the admin of the kubeconfig."""
+        s = self.anonymous()
+        if self.cert_file and self.key_file:
+            s.cert = (self.cert_file, self.key_file)
+        if self.token:
+            s.headers["Authorization"] = f"Bearer {self.token}"
+        return s
+
     def http(self) -> requests.Session:
-        """A session authenticated as the admin of the kubeconfig."""
+        """The shared admin session (for use from one thread)."""
         if self._http is None:
-            s = requests.Session()
-            s.verify = self.ca_file or False
-            if self.cert_file and self.key_file:
-                s.cert = (self.cert_file, self.key_file)
-            if self.token:
-                s.headers["Authorization"] = f"Bearer {self.token}"
-            self._http = s
+            self._http = self.session()
         return self._http
 
     def anonymous(self) -> requests.Session:
+        """A session that verifies the server against the cluster CA and
+        presents no credentials."""
         s = requests.Session()
+        # Environment settings (REQUESTS_CA_BUNDLE, proxies) would override
+        # the cluster CA and could route requests off this machine.
+        s.trust_env = False
         s.verify = self.ca_file or False
         return s
 

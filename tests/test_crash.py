@@ -22,9 +22,7 @@ def storm(cluster, ns: str, round_no: int, stop: threading.Event, acked: dict, l
     url = f"{cluster.url}/api/v1/namespaces/{ns}/configmaps"
 
     def writer(w: int):
-        s = requests.Session()
-        s.verify = cluster.ca_file
-        s.cert = (cluster.cert_file, cluster.key_file)
+        s = cluster.session()
         i = 0
         failures = 0
         while not stop.is_set() and failures < 3:
