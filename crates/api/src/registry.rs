@@ -76,6 +76,24 @@ impl Registry {
     }
 }
 
+// TEMPORARY short list on main; the api-core branch replaces it with every resource.
 fn builtin_resources() -> Vec<ResourceInfo> {
-    Vec::new()
+    const RW: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+    let r = |group, version, kind, plural, singular, namespaced, short: &'static [&'static str], sub: &'static [&'static str], has_status| ResourceInfo {
+        group, version, kind, plural, singular, namespaced, verbs: RW, short_names: short, categories: &[], subresources: sub, has_status,
+    };
+    vec![
+        r("", "v1", "Namespace", "namespaces", "namespace", false, &["ns"], &["status", "finalize"], true),
+        r("", "v1", "Pod", "pods", "pod", true, &["po"], &["status", "binding", "eviction"], true),
+        r("", "v1", "ConfigMap", "configmaps", "configmap", true, &["cm"], &[], false),
+        r("", "v1", "Secret", "secrets", "secret", true, &[], &[], false),
+        r("", "v1", "Service", "services", "service", true, &["svc"], &["status"], true),
+        r("", "v1", "Endpoints", "endpoints", "endpoints", true, &["ep"], &[], false),
+        r("", "v1", "Event", "events", "event", true, &["ev"], &[], false),
+        r("", "v1", "Node", "nodes", "node", false, &["no"], &["status"], true),
+        r("apps", "v1", "Deployment", "deployments", "deployment", true, &["deploy"], &["status", "scale"], true),
+        r("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true, &[], &[], false),
+        r("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", "selfsubjectaccessreview", false, &[], &[], false),
+        r("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", "selfsubjectreview", false, &[], &[], false),
+    ]
 }
