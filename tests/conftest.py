@@ -272,6 +272,17 @@ class Cluster:
             self._api = config.new_client_from_config(config_file=str(self.kubeconfig))
         return self._api
 
+    def create_namespace(self, name: str) -> None:
+        """Creates a namespace through the raw API (JSON), so that tests of
+        other features do not depend on kubectl's own create paths."""
+        r = self.http().post(
+            f"{self.url}/api/v1/namespaces",
+            json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+            timeout=30,
+        )
+        if r.status_code != 201:
+            raise AssertionError(f"creating namespace {name}: {r.status_code} {r.text}")
+
     def kubectl(
         self,
         *args: str,
@@ -351,7 +362,7 @@ def ns(cluster):
     """A fresh namespace in the module's cluster, so tests never see each
     other's objects."""
     name = f"t-{uuid.uuid4().hex[:10]}"
-    cluster.kubectl("create", "namespace", name)
+    cluster.create_namespace(name)
     return name
 
 

@@ -582,8 +582,10 @@ def test_diff(cluster, ns, tmp_path):
 
 
 def test_api_resources(cluster):
-    out = cluster.kubectl("api-resources").stdout
+    r = cluster.kubectl("api-resources")
+    out = r.stdout
     lines = out.splitlines()
+    assert lines, f"no output; stderr: {r.stderr}"
     assert lines[0].split() == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
     rows = {}
     for line in lines[1:]:
