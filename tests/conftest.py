@@ -18,6 +18,7 @@ every failing test that used the server.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import signal
@@ -282,6 +283,50 @@ class Cluster:
         )
         if r.status_code != 201:
             raise AssertionError(f"creating namespace {name}: {r.status_code} {r.text}")
+
+    def object_url(self, obj: dict, namespace: str | None = None) -> str:
+        """The collection URL of a built-in object (the kinds the tests use)."""
+        plurals = {
+            "ConfigMap": "configmaps",
+            "Secret": "secrets",
+            "Pod": "pods",
+            "Service": "services",
+            "Namespace": "namespaces",
+            "Deployment": "deployments",
+        }
+        api_version = obj["apiVersion"]
+        prefix = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        plural = plurals[obj["kind"]]
+        ns = namespace or obj.get("metadata", {}).get("namespace")
+        if obj["kind"] == "Namespace":
+            return f"{self.url}{prefix}/{plural}"
+        return f"{self.url}{prefix}/namespaces/{ns or 'default'}/{plural}"
+
+    def create_object(self, obj: dict, namespace: str | None = None) -> dict:
+        """Creates an object through the raw API (JSON), for tests whose
+        subject is not creation itself."""
+        r = self.http().post(self.object_url(obj, namespace), json=obj, timeout=30)
+        if r.status_code != 201:
+            raise AssertionError(f"creating {obj['kind']}: {r.status_code} {r.text}")
+        return r.json()
+
+    def merge_patch_object(self, obj: dict, patch: dict, namespace: str | None = None) -> dict:
+        url = f"{self.object_url(obj, namespace)}/{obj['metadata']['name']}"
+        r = self.http().patch(
+            url,
+            data=json.dumps(patch),
+            headers={"Content-Type": "application/merge-patch+json"},
+            timeout=30,
+        )
+        if r.status_code != 200:
+            raise AssertionError(f"patching {url}: {r.status_code} {r.text}")
+        return r.json()
+
+    def delete_object(self, obj: dict, namespace: str | None = None) -> None:
+        url = f"{self.object_url(obj, namespace)}/{obj['metadata']['name']}"
+        r = self.http().delete(url, timeout=30)
+        if r.status_code not in (200, 202):
+            raise AssertionError(f"deleting {url}: {r.status_code} {r.text}")
 
     def kubectl(
         self,

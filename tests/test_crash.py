@@ -113,11 +113,18 @@ def test_acknowledged_creates_survive_sigkill(new_cluster):
 
 def test_restart_keeps_data_and_port(new_cluster):
     c = new_cluster
-    c.kubectl("create", "configmap", "kept", "--from-literal=a=b")
-    uid = c.kubectl("get", "cm", "kept", "-o", "jsonpath={.metadata.uid}").stdout
+    obj = c.create_object(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kept"}, "data": {"a": "b"}}
+    )
     port = c.port
     took = c.stop()
     assert took < 10
     c.start(port=port)
-    assert c.kubectl("get", "cm", "kept", "-o", "jsonpath={.metadata.uid}").stdout == uid
+    r = c.http().get(f"{c.url}/api/v1/namespaces/default/configmaps/kept", timeout=10)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["metadata"]["uid"] == obj["metadata"]["uid"]
+    assert got["metadata"]["resourceVersion"] == obj["metadata"]["resourceVersion"]
+    assert got["data"] == {"a": "b"}
+    # kubectl reaches the restarted server through the rewritten kubeconfig.
     assert c.kubectl("get", "cm", "kept", "-o", "jsonpath={.data.a}").stdout == "b"

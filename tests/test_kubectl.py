@@ -38,7 +38,7 @@ def table(text: str) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def cm_yaml(name: str, ns: str, data: dict, labels: dict | None = None) -> str:
+def cm_obj(name: str, ns: str, data: dict, labels: dict | None = None) -> dict:
     obj = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -47,7 +47,11 @@ def cm_yaml(name: str, ns: str, data: dict, labels: dict | None = None) -> str:
     }
     if labels:
         obj["metadata"]["labels"] = labels
-    return yaml.safe_dump(obj)
+    return obj
+
+
+def cm_yaml(name: str, ns: str, data: dict, labels: dict | None = None) -> str:
+    return yaml.safe_dump(cm_obj(name, ns, data, labels))
 
 
 # ---- built-in objects --------------------------------------------------------
@@ -78,15 +82,14 @@ def test_get_pods_empty_namespace(cluster, ns):
     assert r.stderr.strip() == f"No resources found in {ns} namespace."
 
 
-def test_get_pods_columns(cluster, ns, tmp_path):
+def test_get_pods_columns(cluster, ns):
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": "web", "namespace": ns},
         "spec": {"containers": [{"name": "c", "image": "busybox"}]},
     }
-    r = cluster.kubectl("create", "-f", "-", input=yaml.safe_dump(pod))
-    assert r.stdout.strip() == "pod/web created"
+    cluster.create_object(pod)
     header, rows = table(cluster.kubectl("get", "pods", "-n", ns).stdout)
     assert header == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     assert len(rows) == 1
@@ -246,13 +249,13 @@ def test_dry_run_server(cluster, ns):
 
 
 def _labelled_configmaps(cluster, ns):
-    docs = [
-        cm_yaml("front", ns, {"a": "1"}, {"app": "web", "tier": "front"}),
-        cm_yaml("back", ns, {"a": "1"}, {"app": "web", "tier": "back"}),
-        cm_yaml("db", ns, {"a": "1"}, {"app": "db"}),
-        cm_yaml("plain", ns, {"a": "1"}, {"other": "yes"}),
-    ]
-    cluster.kubectl("create", "-f", "-", input="---\n".join(docs))
+    for obj in (
+        cm_obj("front", ns, {"a": "1"}, {"app": "web", "tier": "front"}),
+        cm_obj("back", ns, {"a": "1"}, {"app": "web", "tier": "back"}),
+        cm_obj("db", ns, {"a": "1"}, {"app": "db"}),
+        cm_obj("plain", ns, {"a": "1"}, {"other": "yes"}),
+    ):
+        cluster.create_object(obj)
 
 
 def names(out: str) -> list[str]:
@@ -311,8 +314,8 @@ def test_get_field_selector(cluster, ns):
 
 def test_get_chunked(cluster, ns):
     count = 11
-    docs = [cm_yaml(f"chunk-{i:02d}", ns, {"i": str(i)}, {"chunk": "yes"}) for i in range(count)]
-    cluster.kubectl("create", "-f", "-", input="---\n".join(docs))
+    for i in range(count):
+        cluster.create_object(cm_obj(f"chunk-{i:02d}", ns, {"i": str(i)}, {"chunk": "yes"}))
     out = cluster.kubectl("get", "cm", "-n", ns, "-l", "chunk=yes", "--chunk-size=2", "-o", "name").stdout
     assert out.splitlines() == [f"configmap/chunk-{i:02d}" for i in range(count)]
     # Tables are fetched in chunks too and printed with one header.
@@ -363,7 +366,7 @@ class LineReader:
 
 
 def test_get_watch(cluster, ns):
-    cluster.kubectl("create", "configmap", "watched", "-n", ns, "--from-literal=a=1")
+    watched = cluster.create_object(cm_obj("watched", ns, {"a": "1"}))
     proc = cluster.kubectl_popen("get", "cm", "watched", "-n", ns, "-w", "--request-timeout=60s")
     try:
         reader = LineReader(proc)
@@ -371,10 +374,10 @@ def test_get_watch(cluster, ns):
         first = reader.next().split()
         assert first[:2] == ["watched", "1"]
         time.sleep(0.3)
-        cluster.kubectl("patch", "cm", "watched", "-n", ns, "--type=merge", "-p", '{"data":{"b":"2"}}')
+        cluster.merge_patch_object(watched, {"data": {"b": "2"}})
         second = reader.next().split()
         assert second[:2] == ["watched", "2"]
-        cluster.kubectl("label", "cm", "watched", "-n", ns, "x=y")
+        cluster.merge_patch_object(watched, {"metadata": {"labels": {"x": "y"}}})
         third = reader.next().split()
         assert third[:2] == ["watched", "2"]
     finally:
@@ -389,9 +392,9 @@ def test_get_watch_output_events(cluster, ns):
     try:
         reader = LineReader(proc)
         time.sleep(1.0)
-        cluster.kubectl("create", "configmap", "ev", "-n", ns, "--from-literal=a=1")
-        cluster.kubectl("annotate", "cm", "ev", "-n", ns, "n=1")
-        cluster.kubectl("delete", "cm", "ev", "-n", ns)
+        ev = cluster.create_object(cm_obj("ev", ns, {"a": "1"}))
+        cluster.merge_patch_object(ev, {"metadata": {"annotations": {"n": "1"}}})
+        cluster.delete_object(ev)
         got, headers = [], []
         while len(got) < 3:
             cells = reader.next().split()
@@ -410,7 +413,7 @@ def test_get_watch_output_events(cluster, ns):
 
 
 def test_patch_types(cluster, ns):
-    cluster.kubectl("create", "configmap", "p", "-n", ns, "--from-literal=a=1")
+    cluster.create_object(cm_obj("p", ns, {"a": "1"}))
     r = cluster.kubectl("patch", "cm", "p", "-n", ns, "--type=merge", "-p", '{"data":{"b":"2"}}')
     assert r.stdout.strip() == "configmap/p patched"
     r = cluster.kubectl(
@@ -450,8 +453,7 @@ def test_patch_types(cluster, ns):
             },
         },
     }
-    r = cluster.kubectl("create", "-f", "-", input=yaml.safe_dump(dep))
-    assert r.stdout.strip() == "deployment.apps/d created"
+    cluster.create_object(dep)
     # Strategic merge patches merge the containers list by name...
     r = cluster.kubectl(
         "patch", "deployment", "d", "-n", ns,
@@ -477,7 +479,7 @@ def test_patch_types(cluster, ns):
 
 
 def test_replace(cluster, ns):
-    cluster.kubectl("create", "configmap", "r", "-n", ns, "--from-literal=a=1")
+    cluster.create_object(cm_obj("r", ns, {"a": "1"}))
     obj = json.loads(cluster.kubectl("get", "cm", "r", "-n", ns, "-o", "json").stdout)
     stale = json.loads(json.dumps(obj))
     obj["data"] = {"a": "2"}
@@ -495,7 +497,7 @@ def test_replace(cluster, ns):
 
 
 def test_edit_with_editor(cluster, ns, tmp_path):
-    cluster.kubectl("create", "configmap", "ed", "-n", ns, "--from-literal=key=value-one")
+    cluster.create_object(cm_obj("ed", ns, {"key": "value-one"}))
     editor = tmp_path / "editor.py"
     editor.write_text(
         textwrap.dedent(
@@ -516,7 +518,7 @@ def test_edit_with_editor(cluster, ns, tmp_path):
 
 
 def test_delete_and_not_found(cluster, ns):
-    cluster.kubectl("create", "configmap", "gone", "-n", ns)
+    cluster.create_object(cm_obj("gone", ns, {}))
     r = cluster.kubectl("delete", "configmap", "gone", "-n", ns)
     assert r.stdout.strip() == f'configmap "gone" deleted from {ns} namespace'
     r = cluster.kubectl("delete", "configmap", "gone", "-n", ns, check=False)
@@ -533,7 +535,7 @@ def test_delete_and_not_found(cluster, ns):
 
 
 def test_label_and_annotate(cluster, ns):
-    cluster.kubectl("create", "configmap", "la", "-n", ns)
+    cluster.create_object(cm_obj("la", ns, {}))
     r = cluster.kubectl("label", "cm", "la", "-n", ns, "app=a")
     assert r.stdout.strip() == "configmap/la labeled"
     r = cluster.kubectl("label", "cm", "la", "-n", ns, "app=b", check=False)
@@ -565,7 +567,7 @@ def test_label_and_annotate(cluster, ns):
 def test_diff(cluster, ns, tmp_path):
     f = tmp_path / "cm.yaml"
     f.write_text(cm_yaml("df", ns, {"k": "v1"}))
-    cluster.kubectl("apply", "-f", str(f))
+    cluster.create_object(cm_obj("df", ns, {"k": "v1"}))
     r = cluster.kubectl("diff", "-f", str(f), check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout == ""
