@@ -567,7 +567,9 @@ def test_label_and_annotate(cluster, ns):
 def test_diff(cluster, ns, tmp_path):
     f = tmp_path / "cm.yaml"
     f.write_text(cm_yaml("df", ns, {"k": "v1"}))
-    cluster.create_object(cm_obj("df", ns, {"k": "v1"}))
+    # Seeded with apply: a client-side diff compares against what apply would
+    # do, including the last-applied annotation.
+    cluster.kubectl("apply", "-f", str(f))
     r = cluster.kubectl("diff", "-f", str(f), check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout == ""
