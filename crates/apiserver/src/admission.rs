@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use std::sync::Mutex;
 
 use rand::Rng;
-use rkube_api::validation::{ErrorType, FieldError};
+use rkube_api::validation::FieldError;
 use rkube_api::ResourceInfo;
 use serde_json::{json, Value};
 
@@ -154,7 +154,7 @@ async fn admit_pod(state: &AppState, info: &ResourceInfo, pod: &mut Value) -> Re
 }
 
 fn required(field: &str) -> FieldError {
-    FieldError { kind: ErrorType::FieldValueRequired, field: field.into(), bad_value: None, detail: "Required value".into() }
+    FieldError::required(field, "")
 }
 
 /// Service ClusterIPs and NodePorts in use. Rebuilt from the stored Services at start.
@@ -324,7 +324,7 @@ fn needs_node_ports(svc: &Value) -> bool {
 }
 
 fn field_invalid(field: &str, value: Value, detail: String) -> FieldError {
-    FieldError { kind: ErrorType::FieldValueInvalid, field: field.into(), bad_value: Some(value), detail }
+    FieldError::invalid(field, value, detail)
 }
 
 /// Allocates a Service's ClusterIP and NodePorts (create, or update from `old`).

@@ -155,18 +155,28 @@ impl AppState {
         })
     }
 
-    pub fn openapi(&self) -> &openapi::OpenApi {
-        self.openapi.get_or_init(|| openapi::OpenApi::build(&self.registry))
+    /// The OpenAPI documents, built on first use on a blocking thread (it takes a while and
+    /// most clients never ask).
+    pub async fn openapi(&self) -> &openapi::OpenApi {
+        if self.openapi.get().is_none() {
+            let resources = self.registry.all().to_vec();
+            let built = tokio::task::spawn_blocking(move || openapi::OpenApi::build(&resources))
+                .await
+                .expect("building the OpenAPI documents does not panic");
+            let _ = self.openapi.set(built);
+        }
+        self.openapi.get().expect("set above")
     }
 }
 
 /// Every route of the API server. Tests call it with `oneshot`, no socket.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/livez", get(health))
-        .route("/healthz", get(health))
+        .route("/livez", get(livez))
+        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/version", get(version))
+        .route("/version/", get(version))
         .route("/metrics", get(metrics::serve))
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_index))
@@ -178,16 +188,53 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn health() -> &'static str {
-    "ok"
+/// The checks behind `/readyz` (`/livez` and `/healthz` use the first two).
+async fn checks(state: &AppState, readiness: bool) -> Vec<(&'static str, bool)> {
+    let mut out = vec![("ping", true), ("store", state.store.current_revision().await.is_ok())];
+    if readiness {
+        out.push(("startup-objects", state.ready.load(std::sync::atomic::Ordering::Acquire)));
+        out.push(("shutdown", !state.shutdown.is_cancelled()));
+    }
+    out
 }
 
-async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    if state.ready.load(std::sync::atomic::Ordering::Acquire) && !state.shutdown.is_cancelled() {
-        "ok".into_response()
+/// Kubernetes' health answer: `ok`, or with `?verbose` one `[+]check ok` line per check
+/// and `<name> check passed`; failing checks give 500 with `[-]check failed` lines.
+async fn health_answer(state: &AppState, name: &str, readiness: bool, query: Option<&str>) -> Response {
+    let results = checks(state, readiness).await;
+    let healthy = results.iter().all(|(_, ok)| *ok);
+    let verbose = query.is_some_and(|q| q.split('&').any(|p| p == "verbose" || p.starts_with("verbose=")));
+    let mut body = String::new();
+    if verbose || !healthy {
+        for (check, ok) in &results {
+            if *ok {
+                body.push_str(&format!("[+]{check} ok\n"));
+            } else {
+                body.push_str(&format!("[-]{check} failed: reason withheld\n"));
+            }
+        }
+        if healthy {
+            body.push_str(&format!("{name} check passed\n"));
+        } else {
+            body.push_str(&format!("{name} check failed\n"));
+        }
     } else {
-        (http::StatusCode::SERVICE_UNAVAILABLE, "[-]startup-objects not ready\nreadyz check failed").into_response()
+        body.push_str("ok");
     }
+    let code = if healthy { http::StatusCode::OK } else { http::StatusCode::INTERNAL_SERVER_ERROR };
+    (code, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+async fn livez(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    health_answer(&state, "livez", false, req.uri().query()).await
+}
+
+async fn healthz(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    health_answer(&state, "healthz", false, req.uri().query()).await
+}
+
+async fn readyz(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    health_answer(&state, "readyz", true, req.uri().query()).await
 }
 
 async fn version(State(state): State<Arc<AppState>>) -> Response {
@@ -229,26 +276,59 @@ fn json_bytes(body: bytes::Bytes, etag: Option<&str>) -> Response {
     resp
 }
 
+fn accept_of(req: &Request) -> Option<String> {
+    req.headers().get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).map(str::to_string)
+}
+
 async fn openapi_v2(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let accept = req.headers().get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).unwrap_or("");
-    // Only JSON is served; a client that wants protobuf only is told so (kubectl falls back).
-    if !accept.is_empty() && !accept.contains("json") && !accept.contains("*/*") {
-        return ApiError::not_acceptable(accept).into_response();
+    // Only JSON is served; kubectl asks /openapi/v3 first and uses v2 only as a fallback.
+    let accept = accept_of(&req);
+    if !openapi::accepts_json(accept.as_deref()) {
+        return ApiError::not_acceptable(accept.as_deref().unwrap_or("")).into_response();
     }
-    json_bytes(state.openapi().v2_json(), None)
+    let doc = state.openapi().await;
+    json_bytes(doc.v2_json(), Some(doc.v2_hash()))
 }
 
 async fn openapi_v3_index(State(state): State<Arc<AppState>>) -> Response {
-    axum::Json(state.openapi().v3_index()).into_response()
+    let doc = state.openapi().await;
+    json_bytes(doc.v3_index_json(), Some(doc.v3_index_hash()))
 }
 
+/// One group-version's document. Clients address it by content hash: a stale hash is
+/// redirected to the current one, a current one may be cached for good.
 async fn openapi_v3_doc(
     State(state): State<Arc<AppState>>,
     axum::extract::Path(path): axum::extract::Path<String>,
+    req: Request,
 ) -> Response {
-    match state.openapi().v3_document(&path) {
-        Some(body) => json_bytes(body, None),
-        None => ApiError::path_not_found().into_response(),
+    let accept = accept_of(&req);
+    if !openapi::accepts_json(accept.as_deref()) {
+        return ApiError::not_acceptable(accept.as_deref().unwrap_or("")).into_response();
+    }
+    let doc = state.openapi().await;
+    let (Some(body), Some(hash)) = (doc.v3_document(&path), doc.v3_hash(&path)) else {
+        return ApiError::path_not_found().into_response();
+    };
+    let asked = req
+        .uri()
+        .query()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "hash").map(|(_, v)| v.into_owned()));
+    match asked {
+        Some(h) if h != hash => {
+            let location = format!("/openapi/v3/{}?hash={hash}", path.trim_start_matches('/'));
+            (http::StatusCode::MOVED_PERMANENTLY, [(http::header::LOCATION, location)]).into_response()
+        }
+        Some(_) => {
+            let mut resp = json_bytes(body, Some(hash));
+            let expires = (chrono::Utc::now() + chrono::Duration::days(365)).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+            resp.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("public, immutable"));
+            if let Ok(v) = http::HeaderValue::from_str(&expires) {
+                resp.headers_mut().insert(http::header::EXPIRES, v);
+            }
+            resp
+        }
+        None => json_bytes(body, Some(hash)),
     }
 }
 

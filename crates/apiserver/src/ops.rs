@@ -47,11 +47,18 @@ pub struct WriteOptions {
     pub dry_run: bool,
     pub field_manager: String,
     pub field_validation: FieldValidation,
+    /// The object comes from server-side apply, which already recorded its managed fields.
+    pub applied: bool,
 }
 
 impl WriteOptions {
     pub fn internal(manager: &str) -> Self {
-        WriteOptions { dry_run: false, field_manager: manager.to_string(), field_validation: FieldValidation::Ignore }
+        WriteOptions {
+            dry_run: false,
+            field_manager: manager.to_string(),
+            field_validation: FieldValidation::Ignore,
+            applied: false,
+        }
     }
 }
 
@@ -129,8 +136,7 @@ pub fn invalid(info: &ResourceInfo, name: &str, errs: &[FieldError]) -> ApiError
 
 /// The cause message is the error without its field prefix.
 fn cause_message(e: &FieldError) -> String {
-    let full = e.to_string();
-    full.strip_prefix(&format!("{}: ", e.field)).map(str::to_string).unwrap_or(full)
+    e.body()
 }
 
 /// Checks apiVersion/kind of a body against the endpoint, filling them when absent.
@@ -243,7 +249,9 @@ pub async fn create(
     }
     // Allocations (service IPs and ports) come last so nothing leaks on a validation error.
     let allocation = admission::allocate(state, info, None, &mut obj)?;
-    managed::record_update(info, None, &mut obj, &opts.field_manager, None, Utc::now());
+    if !opts.applied {
+        managed::record_update(info, None, &mut obj, &opts.field_manager, None, Utc::now());
+    }
     if opts.dry_run {
         allocation.release(state);
         return Ok(obj);
@@ -282,6 +290,11 @@ fn prepare_for_create(info: &ResourceInfo, obj: &mut Value) {
         m.insert("generation".into(), json!(1));
     } else {
         m.remove("generation");
+    }
+    // Every namespace is created with the `kubernetes` finalizer, which the namespace
+    // controller removes once the namespace's content is gone.
+    if info.group.is_empty() && info.plural == "namespaces" {
+        obj["spec"] = json!({"finalizers": ["kubernetes"]});
     }
     if info.has_status {
         let status = match (info.group, info.plural) {
@@ -388,17 +401,19 @@ pub async fn update_with(
         state.metrics.observe_store("get", started);
         let Some(kv) = kv else { return Err(ApiError::not_found(&subject(info), name)) };
         let current = storage::decode(&kv)?;
-        let desired = transform(&current)?;
+        let mut desired = transform(&current)?;
         let pinned = storage::resource_version(&desired)?;
         if let Some(rv) = pinned {
             if rv != kv.mod_revision {
                 return Err(ApiError::conflict_modified(&subject(info), name));
             }
         }
-        let mut new = prepare_for_update(info, &current, desired, sub);
+        // Defaulting comes first, as Kubernetes defaults while decoding: a write that only
+        // drops defaulted fields is no spec change and must not bump the generation.
         if sub.is_none() {
-            defaults::apply_defaults(info, &mut new);
+            defaults::apply_defaults(info, &mut desired);
         }
+        let mut new = prepare_for_update(info, &current, desired, sub);
         admission::admit_update(state, info, &current, &mut new, sub).await?;
         let errs = if sub == Some("status") {
             validation::validate_status_update(info, &current, &new)
@@ -504,9 +519,12 @@ pub fn apply_patch(info: &ResourceInfo, current: &Value, pt: PatchType, patch_bo
         PatchType::StrategicMerge => patch::apply_strategic_merge_patch(info, current, patch_body),
         PatchType::Apply => unreachable!("apply patches go through server-side apply"),
     };
-    let patched = res.map_err(|e| match pt {
-        PatchType::Json => ApiError::new(422, "Invalid", e.to_string()),
-        _ => ApiError::bad_request(e.to_string()),
+    let patched = res.map_err(|e| {
+        let mut err = ApiError::new(e.code(), e.reason(), e.to_string());
+        if let Some((reason, message)) = e.cause() {
+            err.causes = vec![Cause { reason: reason.to_string(), message: message.to_string(), field: String::new() }];
+        }
+        err
     })?;
     if !patched.is_object() {
         return Err(ApiError::bad_request("the patch did not produce an object"));
@@ -523,12 +541,7 @@ fn keep_identity(info: &ResourceInfo, current: &Value, patched: &mut Value) -> R
         return Err(invalid(
             info,
             &name,
-            &[FieldError {
-                kind: validation::ErrorType::FieldValueInvalid,
-                field: "metadata.name".into(),
-                bad_value: Some(json!(pname)),
-                detail: "field is immutable".into(),
-            }],
+            &[FieldError::invalid("metadata.name", json!(pname), "field is immutable")],
         ));
     }
     meta_mut(patched).insert("name".into(), json!(name));
@@ -548,6 +561,7 @@ fn apply_error(info: &ResourceInfo, name: &str, e: managed::ApplyError) -> ApiEr
                 .collect();
             err
         }
+        managed::ApplyError::Malformed(m) => ApiError::new(500, "InternalError", m),
         other => ApiError::bad_request(other.to_string()),
     }
 }
@@ -583,8 +597,7 @@ pub async fn patch(
             let obj = managed::apply(info, None, &applied, &opts.field_manager, force, Utc::now())
                 .map_err(|e| apply_error(info, name, e))?;
             // The create path records no Update entry for an apply-created object.
-            let mut create_opts = opts.clone();
-            create_opts.field_manager = opts.field_manager.clone();
+            let create_opts = WriteOptions { applied: true, ..opts.clone() };
             let created = create_applied(state, info, ns, obj, &create_opts).await?;
             return Ok((created, true));
         }
@@ -629,8 +642,6 @@ async fn create_applied(
     let obj = decode::decode(info, obj)
         .map_err(|e| ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {}", info.kind, info.version, info.kind, e)))?
         .object;
-    // record_update with no old object would add an Update entry; apply already recorded
-    // the Apply entry, so create with a manager that record_update treats as this one.
     create(state, info, ns, obj, opts).await
 }
 
@@ -840,7 +851,7 @@ fn graceful_period(info: &ResourceInfo, obj: &Value, opts: &DeleteOptions) -> i6
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
     pub label: LabelSelector,
-    pub field: FieldSelector,
+    pub field: Option<FieldSelector>,
     pub limit: Option<usize>,
     pub continue_token: Option<String>,
     pub resource_version: Option<String>,
@@ -860,7 +871,8 @@ impl ListQuery {
     }
 
     pub fn matches(&self, obj: &Value) -> bool {
-        self.label.matches(obj.pointer("/metadata/labels").and_then(Value::as_object)) && self.field.matches(obj)
+        self.label.matches(obj.pointer("/metadata/labels").and_then(Value::as_object))
+            && self.field.as_ref().is_none_or(|f| f.matches(obj))
     }
 }
 
@@ -868,8 +880,12 @@ pub fn parse_label_selector(s: Option<&str>) -> Result<LabelSelector, ApiError> 
     LabelSelector::parse(s.unwrap_or("")).map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))
 }
 
-pub fn parse_field_selector(info: &ResourceInfo, s: Option<&str>) -> Result<FieldSelector, ApiError> {
-    FieldSelector::parse(info, s.unwrap_or("")).map_err(|e| ApiError::bad_request(e.to_string()))
+/// A field selector, `None` when the request has none.
+pub fn parse_field_selector(info: &ResourceInfo, s: Option<&str>) -> Result<Option<FieldSelector>, ApiError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => FieldSelector::parse(info, s).map(Some).map_err(|e| ApiError::bad_request(e.to_string())),
+    }
 }
 
 /// The opaque continue token: where the next page starts and at which revision.
@@ -924,7 +940,7 @@ pub async fn list(state: &AppState, info: &ResourceInfo, ns: Option<&str>, q: &L
             }
         }
     }
-    let filtering = !q.label.is_empty() || !q.field.is_empty();
+    let filtering = !q.label.is_empty() || q.field.as_ref().is_some_and(|f| !f.is_empty());
     let mut items = Vec::new();
     let mut list_rev = revision;
     let page = q.limit.map(|l| if filtering { (l * 2).max(64) } else { l });

@@ -94,24 +94,14 @@ fn discovery_response(
     accept: Option<&str>,
     req: &Request,
 ) -> Result<Response, ApiError> {
-    let reg = &state.registry;
-    let aggregated = accept.is_some_and(|a| {
-        a.split(',')
-            .next()
-            .is_some_and(|first| first.contains("as=APIGroupDiscoveryList"))
-            || a.contains("as=APIGroupDiscoveryList") && !a.contains("application/json,") && !a.ends_with("application/json")
-    });
+    let reg = state.registry.all();
+    let aggregated = accept.and_then(discovery::AggregatedVersion::from_accept);
     let body = match (group, version) {
-        (None, None) if aggregated => {
-            let v2 = accept.is_some_and(|a| a.contains("v=v2;") || a.contains("v=v2,") || a.ends_with("v=v2"));
-            let doc = discovery::aggregated_discovery(reg, legacy, if v2 { discovery::AggregatedVersion::V2 } else { discovery::AggregatedVersion::V2Beta1 });
-            let ct = if v2 {
-                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
-            } else {
-                "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
-            };
+        (None, None) if aggregated.is_some() => {
+            let v = aggregated.expect("checked");
+            let doc = discovery::aggregated_discovery(reg, legacy, v);
             let mut resp = json_response(StatusCode::OK, &doc, &[]);
-            resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(ct));
+            resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(v.content_type()));
             resp.headers_mut().insert("Vary", http::HeaderValue::from_static("Accept"));
             return Ok(resp);
         }
@@ -208,6 +198,7 @@ impl Call {
             dry_run: self.params.dry_run,
             field_manager: self.field_manager(),
             field_validation: FieldValidation::parse(self.params.field_validation.as_deref())?,
+            applied: false,
         })
     }
 
@@ -240,6 +231,10 @@ pub fn table_for(info: &ResourceInfo, items: &[Value], meta: Value, include: Opt
         .iter()
         .map(|o| {
             let mut row = json!({"cells": table::row_cells(info, o, now)});
+            let conditions = table::row_conditions(info, o);
+            if !conditions.is_empty() {
+                row["conditions"] = Value::Array(conditions);
+            }
             match include.unwrap_or("Metadata") {
                 "None" => {}
                 "Object" => {
@@ -368,7 +363,9 @@ async fn patch(mut call: Call, name: &str, sub: Option<&str>) -> Result<Response
         match &call.params.field_manager {
             Some(m) => opts.field_manager = m.clone(),
             None => {
-                return Err(ApiError::bad_request(
+                return Err(ApiError::new(
+                    422,
+                    "Invalid",
                     "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
                 ))
             }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use rkube_apiserver::{bootstrap, pki, serve, AppState, Config, Ipv4Cidr, TokenAuthenticator, UserInfo};
+use rkube_controllers::leader::{run_elected, ElectionConfig, KubeLeaseApi};
 use rkube_store::embedded::{EmbeddedOptions, EmbeddedStore};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -202,14 +203,47 @@ async fn serve_until_signalled(cfg: ServerConfig) -> anyhow::Result<()> {
         kubeconfig_path.display()
     );
 
+    // The controller manager is a client of the API server like any other (no shortcut into
+    // the store), with its own identity.
+    let cm_cert = pki::issue_client_cert(&cluster_pki.ca, "system:kube-controller-manager", &[])
+        .context("issuing the controller manager's certificate")?;
+    let cm_kubeconfig = pki::kubeconfig(
+        &format!("https://127.0.0.1:{}", cfg.port),
+        &cluster_pki.ca.cert_pem,
+        "default",
+        "system:kube-controller-manager",
+        &cm_cert,
+    );
+    let client = kube_client(&cm_kubeconfig).await.context("connecting the controller manager")?;
+    // Exactly one controller manager is active among servers sharing a datastore; with one
+    // server the election is won at once.
+    let controllers_stop = CancellationToken::new();
+    let identity = format!("{}_{}", cfg.node_name, uuid::Uuid::new_v4());
+    let election = ElectionConfig::new("kube-system", "kube-controller-manager", &identity);
+    let lease_api = KubeLeaseApi::new(client.clone(), "kube-system", "kube-controller-manager");
+    let controllers_config = rkube_controllers::Config { ca_pem: cluster_pki.ca.cert_pem.clone() };
+    let controllers = tokio::spawn(run_elected(lease_api, election, controllers_stop.clone(), move |token| {
+        rkube_controllers::run(client.clone(), controllers_config.clone(), token)
+    }));
+
     let signal = shutdown_signal().await?;
     info!(signal, grace_seconds = cfg.grace.as_secs(), "shutting down");
+    // Controllers first, while the API server can still take the Lease release.
+    controllers_stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(3), controllers).await;
     shutdown.cancel();
     let _ = tokio::time::timeout(cfg.grace + Duration::from_secs(1), server).await;
     drop(state);
     drop(store);
     info!("stopped");
     Ok(())
+}
+
+/// A kube client from a kubeconfig document.
+async fn kube_client(kubeconfig: &str) -> anyhow::Result<kube::Client> {
+    let kc = kube::config::Kubeconfig::from_yaml(kubeconfig)?;
+    let config = kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default()).await?;
+    Ok(kube::Client::try_from(config)?)
 }
 
 #[cfg(test)]
