@@ -112,6 +112,11 @@ PY
         log "python packages already installed"
         return
     fi
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        log "installing pip"
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+    fi
     log "installing python packages: ${python_packages[*]}"
     # Debian's system python is externally managed; the packages are test-only.
     python3 -m pip install --quiet --disable-pip-version-check "${python_packages[@]}" 2>/dev/null ||
