@@ -187,18 +187,31 @@ def test_create_namespace(cluster):
 
 
 def test_missing_namespace(cluster):
+    # `kubectl create -f` prints the server's Status as an error from the server...
+    r = cluster.kubectl("create", "-n", "nope", "-f", "-", input=cm_yaml("x", "nope", {"a": "b"}), check=False)
+    assert r.returncode == 1
+    assert r.stderr.strip() == (
+        'Error from server (NotFound): error when creating "STDIN": namespaces "nope" not found'
+    )
+    # ...while the typed `kubectl create configmap` wraps the same Status.
     r = cluster.kubectl(
         "create", "configmap", "x", "-n", "nope", "--from-literal=a=b", check=False
     )
     assert r.returncode == 1
-    assert r.stderr.strip() == 'Error from server (NotFound): namespaces "nope" not found'
+    assert r.stderr.strip() == 'error: failed to create configmap: namespaces "nope" not found'
+    # Listing in a namespace that does not exist is an empty list.
+    r = cluster.kubectl("get", "pods", "-n", "nope")
+    assert r.stderr.strip() == "No resources found in nope namespace."
 
 
 def test_already_exists(cluster, ns, tmp_path):
     cluster.kubectl("create", "configmap", "dup", "-n", ns, "--from-literal=a=b")
     r = cluster.kubectl("create", "configmap", "dup", "-n", ns, "--from-literal=a=b", check=False)
     assert r.returncode == 1
-    assert r.stderr.strip() == 'Error from server (AlreadyExists): configmaps "dup" already exists'
+    assert r.stderr.strip() == 'error: failed to create configmap: configmaps "dup" already exists'
+    r = cluster.kubectl("create", "namespace", ns, check=False)
+    assert r.returncode == 1
+    assert r.stderr.strip() == f'Error from server (AlreadyExists): namespaces "{ns}" already exists'
     f = tmp_path / "dup.yaml"
     f.write_text(cm_yaml("dup", ns, {"a": "b"}))
     r = cluster.kubectl("create", "-f", str(f), check=False)
@@ -210,11 +223,17 @@ def test_already_exists(cluster, ns, tmp_path):
 
 
 def test_invalid_name(cluster, ns):
-    r = cluster.kubectl("create", "configmap", "Bad_Name", "-n", ns, check=False)
+    r = cluster.kubectl("create", "-n", ns, "-f", "-", input=cm_yaml("Bad_Name", ns, {}), check=False)
     assert r.returncode == 1
     assert r.stderr.strip() == (
         'The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": '
         + RFC1123_SUBDOMAIN_MSG
+    )
+    r = cluster.kubectl("create", "configmap", "Bad_Name", "-n", ns, check=False)
+    assert r.returncode == 1
+    assert r.stderr.strip() == (
+        'error: failed to create configmap: ConfigMap "Bad_Name" is invalid: '
+        'metadata.name: Invalid value: "Bad_Name": ' + RFC1123_SUBDOMAIN_MSG
     )
 
 
@@ -280,7 +299,9 @@ def test_get_labels_and_selectors(cluster, ns):
     assert sel("-l", "app=web") == ["back", "front"]
     assert sel("-l", "app==web,tier=back") == ["back"]
     assert sel("-l", "app!=web,app") == ["db"]
-    assert sel("-l", "app!=web") == ["db", "plain"]
+    # kube-root-ca.crt, unlabelled, matches a != selector too.
+    assert sel("-l", "app!=web") == ["db", "kube-root-ca.crt", "plain"]
+    assert sel("-l", "app!=web,!kubernetes.io/no-such-label,other") == ["plain"]
     assert sel("-l", "tier in (front,back)") == ["back", "front"]
     assert sel("-l", "app,tier notin (front)") == ["back", "db"]
     assert sel("-l", "other") == ["plain"]
