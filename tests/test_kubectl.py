@@ -334,7 +334,7 @@ def test_get_field_selector(cluster, ns):
 
 
 def test_get_chunked(cluster, ns):
-    count = 11
+    count = 25
     for i in range(count):
         cluster.create_object(cm_obj(f"chunk-{i:02d}", ns, {"i": str(i)}, {"chunk": "yes"}))
     out = cluster.kubectl("get", "cm", "-n", ns, "-l", "chunk=yes", "--chunk-size=2", "-o", "name").stdout
@@ -361,7 +361,7 @@ def test_get_chunked(cluster, ns):
             break
         assert pages < 20
     assert seen == [f"chunk-{i:02d}" for i in range(count)]
-    assert pages == 4
+    assert pages == 9
 
 
 class LineReader:
