@@ -10,6 +10,7 @@
 pub mod decode;
 pub mod defaults;
 pub mod patch;
+pub mod protobuf;
 pub mod registry;
 pub mod selectors;
 pub mod table;

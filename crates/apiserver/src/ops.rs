@@ -126,7 +126,7 @@ fn random_suffix(n: usize) -> String {
 
 /// Builds the 422 Invalid error for field errors.
 pub fn invalid(info: &ResourceInfo, name: &str, errs: &[FieldError]) -> ApiError {
-    let message = validation::invalid_message(info.kind, name, errs);
+    let message = validation::invalid_message(&validation::qualified_kind(info), name, errs);
     let causes = errs
         .iter()
         .map(|e| Cause { reason: e.reason().to_string(), message: cause_message(e), field: e.field.clone() })
@@ -198,7 +198,7 @@ pub async fn get(state: &AppState, info: &ResourceInfo, ns: Option<&str>, name: 
     let started = Instant::now();
     let kv = state.store.get(&key).await?;
     state.metrics.observe_store("get", started);
-    kv.as_ref().map(storage::decode).transpose()
+    kv.as_ref().map(|kv| storage::decode(info, kv)).transpose()
 }
 
 pub async fn get_required(state: &AppState, info: &ResourceInfo, ns: Option<&str>, name: &str) -> Result<Value, ApiError> {
@@ -241,6 +241,8 @@ pub async fn create(
             meta_mut(&mut obj).insert("name".into(), json!(name));
         }
     }
+    // Server-generated parts of the spec that need the uid (a Job's selector).
+    defaults::prepare_create(info, &mut obj);
     let name = name_of(&obj).to_string();
     admission::admit_create(state, info, ns, &mut obj).await?;
     let errs = validation::validate_create(info, &obj);
@@ -258,7 +260,7 @@ pub async fn create(
     }
     let key = storage::object_key(info, ns, &name);
     let started = Instant::now();
-    let res = state.store.create(&key, storage::encode(&obj), event_ttl(state, info)).await;
+    let res = state.store.create(&key, storage::encode(info, &obj), event_ttl(state, info)).await;
     state.metrics.observe_store("create", started);
     match res {
         Ok(rv) => {
@@ -400,7 +402,7 @@ pub async fn update_with(
         let kv = state.store.get(&key).await?;
         state.metrics.observe_store("get", started);
         let Some(kv) = kv else { return Err(ApiError::not_found(&subject(info), name)) };
-        let current = storage::decode(&kv)?;
+        let current = storage::decode(info, &kv)?;
         let mut desired = transform(&current)?;
         let pinned = storage::resource_version(&desired)?;
         if let Some(rv) = pinned {
@@ -456,7 +458,7 @@ pub async fn update_with(
             }
         }
         let started = Instant::now();
-        let res = state.store.update(&key, storage::encode(&new), kv.mod_revision).await;
+        let res = state.store.update(&key, storage::encode(info, &new), kv.mod_revision).await;
         state.metrics.observe_store("update", started);
         match res {
             Ok(rv) => {
@@ -728,7 +730,7 @@ pub async fn delete(
         let Some(kv) = state.store.get(&key).await? else {
             return Err(ApiError::not_found(&subject(info), name));
         };
-        let current = storage::decode(&kv)?;
+        let current = storage::decode(info, &kv)?;
         if let Some(uid) = &opts.precondition_uid {
             let actual = current.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("");
             if uid != actual {
@@ -815,7 +817,7 @@ pub async fn delete(
         if opts.dry_run {
             return Ok(Deleted { object: new, gone: false });
         }
-        match state.store.update(&key, storage::encode(&new), kv.mod_revision).await {
+        match state.store.update(&key, storage::encode(info, &new), kv.mod_revision).await {
             Ok(rv) => {
                 storage::set_resource_version(&mut new, rv);
                 return Ok(Deleted { object: new, gone: false });
@@ -877,7 +879,7 @@ impl ListQuery {
 }
 
 pub fn parse_label_selector(s: Option<&str>) -> Result<LabelSelector, ApiError> {
-    LabelSelector::parse(s.unwrap_or("")).map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))
+    LabelSelector::parse(s.unwrap_or("")).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// A field selector, `None` when the request has none.
@@ -918,53 +920,134 @@ pub struct Listed {
 }
 
 /// List with selectors, paging and resourceVersion semantics.
+/// Where a list starts: the revision to read at (`None`: current) and the key to start after.
+async fn list_start(state: &AppState, prefix: &str, q: &ListQuery) -> Result<(Option<i64>, Option<String>), ApiError> {
+    if let Some(token) = &q.continue_token {
+        let (rv, start) = decode_continue(token, prefix)?;
+        return Ok((Some(rv), Some(start)));
+    }
+    let Some(rv) = q.resource_version.as_deref().filter(|rv| *rv != "0") else { return Ok((None, None)) };
+    let rv: i64 = rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))?;
+    match q.resource_version_match.as_deref() {
+        Some("Exact") => Ok((Some(rv), None)),
+        None | Some("NotOlderThan") => {
+            let current = state.store.current_revision().await?;
+            if rv > current {
+                return Err(ApiError::timeout(format!("Too large resource version: {rv}, current: {current}")));
+            }
+            Ok((None, None))
+        }
+        Some(other) => Err(ApiError::bad_request(format!("unsupported resourceVersionMatch {other:?}"))),
+    }
+}
+
+/// One page of a store read, mapping compaction of a continued list to 410.
+async fn read_page(
+    state: &AppState,
+    prefix: &str,
+    opts: ListOptions,
+    continued: bool,
+) -> Result<rkube_store::ListResult, ApiError> {
+    let started = Instant::now();
+    let res = state.store.list(prefix, opts).await;
+    state.metrics.observe_store("list", started);
+    match res {
+        Ok(r) => Ok(r),
+        Err(StoreError::Compacted { .. }) if continued => Err(ApiError::gone(
+            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Store pages read by a streamed list.
+const STREAM_PAGE: usize = 500;
+
+/// An unlimited list as a stream of JSON chunks: the list head, then the items page by
+/// page at one revision, then the tail. Memory stays at one page however large the list.
+/// The first page is read before returning, so request errors still get a status code.
+pub async fn list_stream(
+    state: std::sync::Arc<AppState>,
+    info: &ResourceInfo,
+    ns: Option<&str>,
+    q: ListQuery,
+) -> Result<tokio::sync::mpsc::Receiver<bytes::Bytes>, ApiError> {
+    let prefix = storage::collection_prefix(info, ns);
+    let (revision, start_after) = list_start(&state, &prefix, &q).await?;
+    let continued = q.continue_token.is_some();
+    let first = read_page(&state, &prefix, ListOptions { revision, start_after, limit: Some(STREAM_PAGE) }, continued).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
+    let head = format!(
+        "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{{\"resourceVersion\":\"{}\"}},\"items\":[",
+        info.kind,
+        info.api_version(),
+        first.revision
+    );
+    let info = info.clone();
+    tokio::spawn(async move {
+        let info = &info;
+        if tx.send(bytes::Bytes::from(head)).await.is_err() {
+            return;
+        }
+        let mut page = first;
+        let mut wrote_any = false;
+        loop {
+            let mut chunk = Vec::with_capacity(page.items.iter().map(|kv| kv.value.len() + 32).sum());
+            for kv in &page.items {
+                let Ok(mut obj) = storage::decode(info, kv) else { continue };
+                if !q.matches(&obj) {
+                    continue;
+                }
+                if let Some(m) = obj.as_object_mut() {
+                    m.remove("apiVersion");
+                    m.remove("kind");
+                }
+                if wrote_any {
+                    chunk.push(b',');
+                }
+                wrote_any = true;
+                serde_json::to_writer(&mut chunk, &obj).expect("JSON values serialise");
+            }
+            if !chunk.is_empty() && tx.send(bytes::Bytes::from(chunk)).await.is_err() {
+                return;
+            }
+            let Some(last) = page.items.last().map(|kv| kv.key.clone()) else { break };
+            if page.remaining == 0 {
+                break;
+            }
+            let opts = ListOptions { revision: Some(page.revision), start_after: Some(last), limit: Some(STREAM_PAGE) };
+            page = match read_page(&state, &prefix, opts, true).await {
+                Ok(p) => p,
+                // The body is already under way: ending it early is all that is left to do.
+                Err(e) => {
+                    tracing::warn!(error = %e, "streamed list ended early");
+                    return;
+                }
+            };
+        }
+        let _ = tx.send(bytes::Bytes::from_static(b"]}")).await;
+    });
+    Ok(rx)
+}
+
+/// List with selectors, paging and resourceVersion semantics.
 pub async fn list(state: &AppState, info: &ResourceInfo, ns: Option<&str>, q: &ListQuery) -> Result<Listed, ApiError> {
     let prefix = storage::collection_prefix(info, ns);
-    let (mut revision, mut start_after) = (None, None);
-    if let Some(token) = &q.continue_token {
-        let (rv, start) = decode_continue(token, &prefix)?;
-        revision = Some(rv);
-        start_after = Some(start);
-    } else if let Some(rv) = q.resource_version.as_deref().filter(|rv| *rv != "0") {
-        let rv: i64 = rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))?;
-        match q.resource_version_match.as_deref() {
-            Some("Exact") => revision = Some(rv),
-            None | Some("NotOlderThan") => {
-                let current = state.store.current_revision().await?;
-                if rv > current {
-                    return Err(ApiError::timeout(format!("Too large resource version: {rv}, current: {current}")));
-                }
-            }
-            Some(other) => {
-                return Err(ApiError::bad_request(format!("unsupported resourceVersionMatch {other:?}")))
-            }
-        }
-    }
+    let (revision, mut start_after) = list_start(state, &prefix, q).await?;
     let filtering = !q.label.is_empty() || q.field.as_ref().is_some_and(|f| !f.is_empty());
     let mut items = Vec::new();
     let mut list_rev = revision;
     let page = q.limit.map(|l| if filtering { (l * 2).max(64) } else { l });
     loop {
-        let started = Instant::now();
-        let res = state
-            .store
-            .list(&prefix, ListOptions { revision: list_rev, start_after: start_after.clone(), limit: page })
-            .await;
-        state.metrics.observe_store("list", started);
-        let res = match res {
-            Ok(r) => r,
-            Err(StoreError::Compacted { .. }) if q.continue_token.is_some() => {
-                return Err(ApiError::gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let opts = ListOptions { revision: list_rev, start_after: start_after.clone(), limit: page };
+        let res = read_page(state, &prefix, opts, q.continue_token.is_some()).await?;
         list_rev = Some(res.revision);
         let n = res.items.len();
         let last_key = res.items.last().map(|kv| kv.key.clone());
         for (idx, kv) in res.items.iter().enumerate() {
             // Namespaced resources listed across namespaces are under one prefix; a key
             // never crosses into another resource because every prefix ends with '/'.
-            let obj = storage::decode(kv)?;
+            let obj = storage::decode(info, kv)?;
             if q.matches(&obj) {
                 items.push(obj);
                 if let Some(limit) = q.limit {
@@ -1059,12 +1142,12 @@ pub async fn raw_update(
         let Some(kv) = state.store.get(&key).await? else {
             return Err(ApiError::not_found(&subject(info), name));
         };
-        let current = storage::decode(&kv)?;
+        let current = storage::decode(info, &kv)?;
         let mut new = transform(&current)?;
         if strip_rv(&new) == strip_rv(&current) {
             return Ok(current);
         }
-        match state.store.update(&key, storage::encode(&new), kv.mod_revision).await {
+        match state.store.update(&key, storage::encode(info, &new), kv.mod_revision).await {
             Ok(rv) => {
                 storage::set_resource_version(&mut new, rv);
                 return Ok(new);

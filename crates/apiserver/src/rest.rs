@@ -10,9 +10,11 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::Utc;
 use http::{Method, StatusCode};
+use futures::StreamExt;
 use http_body_util::BodyExt;
 use rkube_api::decode::{self, BodyFormat};
 use rkube_api::patch::PatchType;
+use rkube_api::protobuf;
 use rkube_api::{table, ResourceInfo};
 use serde_json::{json, Value};
 
@@ -158,13 +160,23 @@ pub fn body_format(content_type: &str) -> Result<BodyFormat, ApiError> {
     }
 }
 
-/// Parses a body into a value (with duplicate-field detection).
+/// A protobuf body (what Go clients send for built-in kinds) as Kubernetes JSON.
+fn decode_protobuf_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    protobuf::decode_protobuf(bytes).map_err(|e| ApiError::bad_request(format!("unable to decode the protobuf body: {e}")))
+}
+
+/// Parses a body into a value (with duplicate-field detection for JSON and YAML).
 pub async fn parse_body(call: &mut Call) -> Result<(Value, Vec<String>), ApiError> {
-    let format = body_format(&call.content_type)?;
+    let protobuf_body = protobuf::is_protobuf(&call.content_type);
+    let format = if protobuf_body { BodyFormat::Json } else { body_format(&call.content_type)? };
     let body = std::mem::replace(&mut call.body, Body::empty());
     let bytes = read_body(body).await?;
     if bytes.is_empty() {
         return Err(ApiError::bad_request("the body of the request was empty"));
+    }
+    if protobuf_body {
+        // Kubernetes checks no unknown or duplicate fields in protobuf bodies.
+        return Ok((decode_protobuf_body(&bytes)?, Vec::new()));
     }
     let parsed = decode::parse_body(&bytes, format).map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok((parsed.value, parsed.duplicate_fields))
@@ -299,6 +311,13 @@ async fn route(mut call: Call) -> Result<Response, ApiError> {
 async fn list(call: Call) -> Result<Response, ApiError> {
     let info = call.info().clone();
     let q = ListQuery::from_params(&info, &call.params)?;
+    if call.rendering == Rendering::Object && q.limit.is_none() {
+        // Whole collections are streamed page by page rather than built in memory.
+        let rx = ops::list_stream(call.state.clone(), &info, call.ns(), q).await?;
+        let stream = tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok::<Bytes, std::convert::Infallible>);
+        let resp = ([(http::header::CONTENT_TYPE, "application/json")], Body::from_stream(stream)).into_response();
+        return Ok(resp);
+    }
     let listed = ops::list(&call.state, &info, call.ns(), &q).await?;
     let body = match call.rendering {
         Rendering::Object => ops::list_object(&info, listed),
@@ -394,6 +413,8 @@ async fn delete_options(call: &mut Call) -> Result<DeleteOptions, ApiError> {
     let bytes = read_body(body).await?;
     let value = if bytes.iter().all(u8::is_ascii_whitespace) {
         None
+    } else if protobuf::is_protobuf(&call.content_type) {
+        Some(decode_protobuf_body(&bytes)?)
     } else {
         Some(serde_json::from_slice::<Value>(&bytes).map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))?)
     };

@@ -3,28 +3,18 @@
 //! set again on every read).
 
 use bytes::Bytes;
+use rkube_api::decode::convert;
 use rkube_api::ResourceInfo;
 use rkube_store::KeyValue;
 use serde_json::Value;
 
 use crate::error::ApiError;
 
-/// `/registry/{group}/{resource}/` (`core` for the core group), the prefix of every key
-/// of one resource. Kinds served under several versions share one prefix.
+/// `/registry/{resource}.{group}/` (`/registry/{resource}/` for the core group), the prefix
+/// of every key of one resource. A resource served in several versions or groups (Events,
+/// HorizontalPodAutoscalers) is stored once, under one prefix, in its storage version.
 pub fn resource_prefix(info: &ResourceInfo) -> String {
-    let group = if info.group.is_empty() { "core" } else { info.group };
-    format!("/registry/{}/{}/", group, storage_resource(info))
-}
-
-/// The resource name objects are stored under. autoscaling/v1 and v2 HPAs are one
-/// resource (their schemas differ; v2 is stored, v1 reads of v2 objects are future work),
-/// so they are kept apart by version for now.
-fn storage_resource(info: &ResourceInfo) -> String {
-    if info.group == "autoscaling" {
-        format!("{}.{}", info.plural, info.version)
-    } else {
-        info.plural.to_string()
-    }
+    format!("/registry/{}/", info.storage_resource())
 }
 
 /// The prefix of a collection: all objects, or one namespace's.
@@ -42,18 +32,30 @@ pub fn object_key(info: &ResourceInfo, namespace: Option<&str>, name: &str) -> S
     }
 }
 
-/// Serialises an object for the store, leaving out its resourceVersion.
-pub fn encode(obj: &Value) -> Bytes {
+/// Serialises an object for the store in the resource's storage version, leaving out its
+/// resourceVersion.
+pub fn encode(info: &ResourceInfo, obj: &Value) -> Bytes {
     let mut obj = obj.clone();
+    let storage_version = info.storage_api_version();
+    if storage_version != info.api_version() {
+        match convert::convert(obj.clone(), &storage_version) {
+            Ok(converted) => obj = converted,
+            Err(e) => tracing::error!(error = %e, kind = info.kind, "converting to the storage version failed; storing as served"),
+        }
+    }
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("resourceVersion");
     }
     Bytes::from(serde_json::to_vec(&obj).expect("a JSON value always serialises"))
 }
 
-/// Reads an object back and stamps its resourceVersion.
-pub fn decode(kv: &KeyValue) -> Result<Value, ApiError> {
+/// Reads an object back in the version the client asked for and stamps its resourceVersion.
+pub fn decode(info: &ResourceInfo, kv: &KeyValue) -> Result<Value, ApiError> {
     let mut obj: Value = serde_json::from_slice(&kv.value).map_err(|e| ApiError::internal("decoding stored object", &e))?;
+    let wanted = info.api_version();
+    if obj.get("apiVersion").and_then(Value::as_str).is_some_and(|av| av != wanted) {
+        obj = convert::convert(obj, &wanted).map_err(|e| ApiError::internal("converting a stored object", &e))?;
+    }
     set_resource_version(&mut obj, kv.mod_revision);
     Ok(obj)
 }
@@ -81,10 +83,29 @@ mod tests {
 
     #[test]
     fn round_trip_without_rv() {
-        let obj = serde_json::json!({"metadata": {"name": "a", "resourceVersion": "5"}});
-        let b = encode(&obj);
+        let info = rkube_api::Registry::builtin().lookup("", "v1", "configmaps").unwrap().clone();
+        let obj = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "resourceVersion": "5"}});
+        let b = encode(&info, &obj);
         assert!(!String::from_utf8_lossy(&b).contains("resourceVersion"));
         let kv = KeyValue { key: "k".into(), value: b, create_revision: 3, mod_revision: 9 };
-        assert_eq!(decode(&kv).unwrap()["metadata"]["resourceVersion"], "9");
+        assert_eq!(decode(&info, &kv).unwrap()["metadata"]["resourceVersion"], "9");
+    }
+
+    #[test]
+    fn events_are_stored_once_and_served_in_either_version() {
+        let reg = rkube_api::Registry::builtin();
+        let core = reg.lookup("", "v1", "events").unwrap().clone();
+        let new = reg.lookup("events.k8s.io", "v1", "events").unwrap().clone();
+        assert_eq!(resource_prefix(&core), resource_prefix(&new));
+        let ev = serde_json::json!({"apiVersion": "events.k8s.io/v1", "kind": "Event",
+            "metadata": {"name": "e", "namespace": "default"}, "note": "hello", "reason": "Started",
+            "regarding": {"kind": "Pod", "name": "p"}, "eventTime": "2026-01-01T00:00:00.000000Z",
+            "reportingController": "rkube", "reportingInstance": "n", "action": "Start", "type": "Normal"});
+        let kv = KeyValue { key: "k".into(), value: encode(&new, &ev), create_revision: 2, mod_revision: 2 };
+        let as_core = decode(&core, &kv).unwrap();
+        assert_eq!(as_core["apiVersion"], "v1");
+        assert_eq!(as_core["message"], "hello");
+        assert_eq!(as_core["involvedObject"]["name"], "p");
+        assert_eq!(decode(&new, &kv).unwrap()["note"], "hello");
     }
 }

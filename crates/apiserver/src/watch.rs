@@ -204,7 +204,7 @@ pub async fn serve(call: Call) -> Result<Response, ApiError> {
                         }
                         Some(Ok(ev)) => {
                             last_rev = ev.revision();
-                            if let Some((kind, obj)) = translate(&ev, &q) {
+                            if let Some((kind, obj)) = translate(&renderer.info, &ev, &q) {
                                 if tx.send(line(kind, renderer.render(&obj, &mut first))).await.is_err() {
                                     return;
                                 }
@@ -226,12 +226,12 @@ pub async fn serve(call: Call) -> Result<Response, ApiError> {
 }
 
 /// Turns a store event into what this watcher sees, if anything.
-fn translate(ev: &Event, q: &ListQuery) -> Option<(&'static str, Value)> {
-    let prev = ev.prev_kv.as_ref().and_then(|kv| storage::decode(kv).ok());
+fn translate(info: &ResourceInfo, ev: &Event, q: &ListQuery) -> Option<(&'static str, Value)> {
+    let prev = ev.prev_kv.as_ref().and_then(|kv| storage::decode(info, kv).ok());
     let prev_matches = prev.as_ref().is_some_and(|p| q.matches(p));
     match ev.kind {
         EventKind::Put => {
-            let obj = storage::decode(&ev.kv).ok()?;
+            let obj = storage::decode(info, &ev.kv).ok()?;
             match (prev.is_some(), prev_matches, q.matches(&obj)) {
                 (false, _, true) => Some(("ADDED", obj)),
                 (true, true, true) => Some(("MODIFIED", obj)),

@@ -52,7 +52,8 @@ impl Event {
 #[derive(Clone, Debug, Default)]
 pub struct ListOptions {
     /// Read the state as of this revision (`None`: the current revision).
-    /// A revision at or below the compacted revision fails with [`Error::Compacted`];
+    /// A revision below the compacted revision fails with [`Error::Compacted`] (the
+    /// compacted revision itself stays readable, as in etcd);
     /// one above the current revision fails with [`Error::FutureRevision`].
     pub revision: Option<i64>,
     /// Only keys strictly greater than this one (for paging; must start with the prefix).
@@ -86,7 +87,11 @@ pub enum Error {
     NotFound { key: String },
     /// Compare-and-swap failed: the key was modified since `expected`. Retry after re-reading.
     #[error("key {key:?} was modified: expected revision {expected}, found {actual}")]
-    Conflict { key: String, expected: i64, actual: i64 },
+    Conflict {
+        key: String,
+        expected: i64,
+        actual: i64,
+    },
     /// The requested revision has been compacted away (the API answers 410 Gone).
     #[error("required revision {requested} has been compacted (compacted up to {compacted})")]
     Compacted { requested: i64, compacted: i64 },
@@ -145,7 +150,10 @@ pub trait Store: Send + Sync + 'static {
     /// events after `after_revision` are no longer retained.
     async fn watch(&self, prefix: &str, after_revision: i64) -> Result<WatchStream>;
 
-    /// Forget history at and below `revision` (current values are kept).
+    /// Forget history at and below `revision` (current values are kept). Afterwards lists
+    /// at `revision` and watches after it still work. A revision above the current one
+    /// fails with [`Error::FutureRevision`]; one at or below the compacted revision is a
+    /// no-op.
     async fn compact(&self, revision: i64) -> Result<()>;
 
     /// The highest compacted revision (0 when nothing has been compacted).
