@@ -460,6 +460,22 @@ pub fn finalizers(obj: &Value) -> Vec<String> {
 /// How a write should be turned into the new desired object, given the current one.
 pub type Transform<'a> = Box<dyn FnMut(&Value) -> Result<Value, ApiError> + Send + 'a>;
 
+/// The outcome of a compare-and-swap write: `Some(revision)` when it landed, `None` when
+/// the object changed in the meantime (read it again and retry), an error when it is gone
+/// or the store failed.
+fn cas_outcome(
+    res: Result<i64, StoreError>,
+    info: &ResourceInfo,
+    name: &str,
+) -> Result<Option<i64>, ApiError> {
+    match res {
+        Ok(rv) => Ok(Some(rv)),
+        Err(StoreError::Conflict { .. }) => Ok(None),
+        Err(StoreError::NotFound { .. }) => Err(ApiError::not_found(&subject(info), name)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Read-modify-write with optimistic concurrency (Kubernetes' GuaranteedUpdate): retried on
 /// store conflicts unless the caller pinned a resourceVersion.
 pub async fn update_with(
@@ -528,54 +544,42 @@ pub async fn update_with(
             allocation.release(state);
             return Ok(new);
         }
-        if finished {
-            match state.store.delete(&key, Some(kv.mod_revision)).await {
-                Ok((rv, _)) => {
+        let started = Instant::now();
+        let res = if finished {
+            // An object being deleted goes away once its last finalizer is removed.
+            state
+                .store
+                .delete(&key, Some(kv.mod_revision))
+                .await
+                .map(|(rv, _)| rv)
+        } else {
+            state
+                .store
+                .update(&key, storage::encode(info, &new), kv.mod_revision)
+                .await
+        };
+        state
+            .metrics
+            .observe_store(if finished { "delete" } else { "update" }, started);
+        match cas_outcome(res, info, name) {
+            Ok(Some(rv)) => {
+                if finished {
                     allocation.release(state);
                     admission::release_deleted(state, info, &new);
-                    storage::set_resource_version(&mut new, rv);
-                    return Ok(new);
+                } else {
+                    allocation.commit_with(state);
                 }
-                Err(StoreError::Conflict { .. }) if pinned.is_none() => {
-                    allocation.release(state);
-                    continue;
-                }
-                Err(StoreError::Conflict { .. }) => {
-                    return Err(ApiError::conflict_modified(&subject(info), name))
-                }
-                Err(StoreError::NotFound { .. }) => {
-                    return Err(ApiError::not_found(&subject(info), name))
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let started = Instant::now();
-        let res = state
-            .store
-            .update(&key, storage::encode(info, &new), kv.mod_revision)
-            .await;
-        state.metrics.observe_store("update", started);
-        match res {
-            Ok(rv) => {
-                allocation.commit_with(state);
                 storage::set_resource_version(&mut new, rv);
                 return Ok(new);
             }
-            Err(StoreError::Conflict { .. }) if pinned.is_none() => {
-                allocation.release(state);
-                continue;
-            }
-            Err(StoreError::Conflict { .. }) => {
+            Ok(None) if pinned.is_none() => allocation.release(state),
+            Ok(None) => {
                 allocation.release(state);
                 return Err(ApiError::conflict_modified(&subject(info), name));
             }
-            Err(StoreError::NotFound { .. }) => {
-                allocation.release(state);
-                return Err(ApiError::not_found(&subject(info), name));
-            }
             Err(e) => {
                 allocation.release(state);
-                return Err(e.into());
+                return Err(e);
             }
         }
     }
@@ -938,22 +942,16 @@ pub async fn delete(
             let started = Instant::now();
             let res = state.store.delete(&key, Some(kv.mod_revision)).await;
             state.metrics.observe_store("delete", started);
-            match res {
-                Ok((rv, _)) => {
-                    admission::release_deleted(state, info, &current);
-                    let mut obj = current;
-                    storage::set_resource_version(&mut obj, rv);
-                    return Ok(Deleted {
-                        object: obj,
-                        gone: true,
-                    });
-                }
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(StoreError::NotFound { .. }) => {
-                    return Err(ApiError::not_found(&subject(info), name))
-                }
-                Err(e) => return Err(e.into()),
+            if let Some(rv) = cas_outcome(res.map(|(rv, _)| rv), info, name)? {
+                admission::release_deleted(state, info, &current);
+                let mut obj = current;
+                storage::set_resource_version(&mut obj, rv);
+                return Ok(Deleted {
+                    object: obj,
+                    gone: true,
+                });
             }
+            continue;
         }
         // Mark for deletion: deletionTimestamp (now + grace), finalizers from the policy.
         let m = meta_mut(&mut new);
@@ -991,23 +989,16 @@ pub async fn delete(
                 gone: false,
             });
         }
-        match state
+        let res = state
             .store
             .update(&key, storage::encode(info, &new), kv.mod_revision)
-            .await
-        {
-            Ok(rv) => {
-                storage::set_resource_version(&mut new, rv);
-                return Ok(Deleted {
-                    object: new,
-                    gone: false,
-                });
-            }
-            Err(StoreError::Conflict { .. }) => continue,
-            Err(StoreError::NotFound { .. }) => {
-                return Err(ApiError::not_found(&subject(info), name))
-            }
-            Err(e) => return Err(e.into()),
+            .await;
+        if let Some(rv) = cas_outcome(res, info, name)? {
+            storage::set_resource_version(&mut new, rv);
+            return Ok(Deleted {
+                object: new,
+                gone: false,
+            });
         }
     }
     Err(ApiError::conflict_modified(&subject(info), name))
@@ -1407,20 +1398,13 @@ pub async fn raw_update(
         if strip_rv(&new) == strip_rv(&current) {
             return Ok(current);
         }
-        match state
+        let res = state
             .store
             .update(&key, storage::encode(info, &new), kv.mod_revision)
-            .await
-        {
-            Ok(rv) => {
-                storage::set_resource_version(&mut new, rv);
-                return Ok(new);
-            }
-            Err(StoreError::Conflict { .. }) => continue,
-            Err(StoreError::NotFound { .. }) => {
-                return Err(ApiError::not_found(&subject(info), name))
-            }
-            Err(e) => return Err(e.into()),
+            .await;
+        if let Some(rv) = cas_outcome(res, info, name)? {
+            storage::set_resource_version(&mut new, rv);
+            return Ok(new);
         }
     }
     Err(ApiError::conflict_modified(&subject(info), name))
