@@ -312,62 +312,24 @@ fn aggregated_resource(info: &ResourceInfo) -> Value {
     Value::Object(r)
 }
 
-/// What Kubernetes publishes for one subresource of a resource.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SubresourceInfo {
-    pub group: &'static str,
-    pub version: &'static str,
-    pub kind: &'static str,
-    pub verbs: &'static [&'static str],
-}
-
-const GET_PATCH_UPDATE: &[&str] = &["get", "patch", "update"];
-const CREATE_GET: &[&str] = &["create", "get"];
-const PROXY_VERBS: &[&str] = &["create", "delete", "get", "patch", "update"];
+pub use rkube_api::registry::SubresourceInfo;
 
 /// The kind, group-version and verbs Kubernetes lists for `parent/sub` (e.g.
-/// `deployments/scale` answers `autoscaling/v1` `Scale`).
+/// `deployments/scale` answers `autoscaling/v1` `Scale`), from the registry. A subresource
+/// the registry does not describe reads and writes the parent object itself.
 pub fn subresource(parent: &ResourceInfo, sub: &str) -> SubresourceInfo {
-    let same = |kind: &'static str, verbs: &'static [&'static str]| SubresourceInfo {
+    parent.subresource(sub).unwrap_or_else(|| SubresourceInfo {
+        name: parent
+            .subresources
+            .iter()
+            .copied()
+            .find(|s| *s == sub)
+            .unwrap_or(""),
         group: parent.group,
         version: parent.version,
-        kind,
-        verbs,
-    };
-    match sub {
-        "scale" => SubresourceInfo {
-            group: "autoscaling",
-            version: "v1",
-            kind: "Scale",
-            verbs: GET_PATCH_UPDATE,
-        },
-        "eviction" => SubresourceInfo {
-            group: "policy",
-            version: "v1",
-            kind: "Eviction",
-            verbs: &["create"],
-        },
-        "token" => SubresourceInfo {
-            group: "authentication.k8s.io",
-            version: "v1",
-            kind: "TokenRequest",
-            verbs: &["create"],
-        },
-        "log" => same(parent.kind, &["get"]),
-        "exec" => same("PodExecOptions", CREATE_GET),
-        "attach" => same("PodAttachOptions", CREATE_GET),
-        "portforward" => same("PodPortForwardOptions", CREATE_GET),
-        "proxy" => match parent.kind {
-            "Node" => same("NodeProxyOptions", PROXY_VERBS),
-            "Service" => same("ServiceProxyOptions", PROXY_VERBS),
-            _ => same("PodProxyOptions", PROXY_VERBS),
-        },
-        "binding" => same("Binding", &["create"]),
-        "finalize" => same(parent.kind, &["update"]),
-        // status, ephemeralcontainers, resize, approval and anything else read and write
-        // the parent object itself.
-        _ => same(parent.kind, GET_PATCH_UPDATE),
-    }
+        kind: parent.kind,
+        verbs: &["get", "patch", "update"],
+    })
 }
 
 /// Groups and their versions (preferred first), in the order Kubernetes lists them:
