@@ -111,63 +111,21 @@ pub async fn handle(mut call: Call, name: &str, sub: &str) -> Result<Response, A
     }
 }
 
-/// Formats a label selector the way Kubernetes prints one (`a=b,c in (d,e)`), sorted by key.
-pub fn format_selector(sel: &Value) -> String {
-    let mut reqs: Vec<(String, String)> = Vec::new();
-    let labels = sel
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_else(|| {
-            // A ReplicationController's selector is a plain map.
-            if sel.get("matchExpressions").is_none() {
-                sel.as_object().cloned().unwrap_or_default()
-            } else {
-                Map::new()
-            }
-        });
-    for (k, v) in &labels {
-        reqs.push((k.clone(), format!("{k}={}", v.as_str().unwrap_or(""))));
-    }
-    for e in sel
-        .get("matchExpressions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let key = e
-            .get("key")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let mut vals: Vec<String> = e
-            .get("values")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        vals.sort();
-        let text = match e.get("operator").and_then(Value::as_str).unwrap_or("") {
-            "In" => format!("{key} in ({})", vals.join(",")),
-            "NotIn" => format!("{key} notin ({})", vals.join(",")),
-            "Exists" => key.clone(),
-            "DoesNotExist" => format!("!{key}"),
-            _ => continue,
-        };
-        reqs.push((key, text));
-    }
-    reqs.sort();
-    reqs.into_iter()
-        .map(|(_, t)| t)
-        .collect::<Vec<_>>()
-        .join(",")
+/// `Scale.status.selector`: the object's selector as Kubernetes prints a label selector
+/// (`a=b,c in (d,e)`, sorted by key). A ReplicationController's selector is a plain map.
+fn scale_selector(info: &ResourceInfo, sel: &Value) -> String {
+    let selector = if is(info, "", "replicationcontrollers") {
+        Ok(LabelSelector::from_set(
+            &sel.as_object().cloned().unwrap_or_default(),
+        ))
+    } else {
+        LabelSelector::from_api(sel)
+    };
+    selector.map(|s| s.to_string()).unwrap_or_default()
 }
 
 /// The `autoscaling/v1` Scale of a scalable object.
-fn scale_of(_info: &ResourceInfo, obj: &Value) -> Value {
+fn scale_of(info: &ResourceInfo, obj: &Value) -> Value {
     let meta = obj.get("metadata").cloned().unwrap_or(json!({}));
     let mut m = Map::new();
     for k in [
@@ -183,7 +141,7 @@ fn scale_of(_info: &ResourceInfo, obj: &Value) -> Value {
     }
     let selector = obj
         .pointer("/spec/selector")
-        .map(format_selector)
+        .map(|sel| scale_selector(info, sel))
         .unwrap_or_default();
     json!({
         "kind": "Scale",
