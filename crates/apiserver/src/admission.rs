@@ -77,17 +77,6 @@ pub async fn admit_create(
     Ok(())
 }
 
-/// Admission on update (the status subresource skips the spec plugins).
-pub async fn admit_update(
-    _state: &AppState,
-    _info: &ResourceInfo,
-    _old: &Value,
-    _new: &mut Value,
-    _sub: Option<&str>,
-) -> Result<(), ApiError> {
-    Ok(())
-}
-
 /// Admission on delete: the system namespaces are immortal.
 pub fn admit_delete(info: &ResourceInfo, name: &str) -> Result<(), ApiError> {
     if is(info, "", "namespaces") && IMMORTAL_NAMESPACES.contains(&name) {

@@ -509,7 +509,6 @@ pub async fn update_with(
             defaults::apply_defaults(info, &mut desired);
         }
         let mut new = prepare_for_update(info, &current, desired, sub);
-        admission::admit_update(state, info, &current, &mut new, sub).await?;
         let errs = if sub == Some("status") {
             validation::validate_status_update(info, &current, &new)
         } else {
